@@ -1,0 +1,48 @@
+"""Exercise checkers: each notebook's exercises call ``gancourse.exercises.nbNN.check_*``.
+
+A checker never just says "wrong": it says what it expected, what it got, and a hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Feedback", "check_close"]
+
+
+@dataclass
+class Feedback:
+    """The verdict of one exercise checker; prints as a friendly message."""
+
+    passed: bool
+    message: str
+
+    def __repr__(self) -> str:
+        return ("✅ " if self.passed else "❌ ") + self.message
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+def check_close(name: str, answer, expected, *, rtol: float = 1e-3, atol: float = 1e-6, hint: str = "") -> Feedback:
+    """Compare a learner's numeric ``answer`` with ``expected`` (scalars or arrays).
+
+    Returns a :class:`Feedback` naming the exercise, both values and, on failure, ``hint``.
+    """
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, f"{name}: no answer yet; replace the ... with your code")
+    try:
+        a = np.asarray(answer.detach().cpu() if hasattr(answer, "detach") else answer, dtype=float)
+    except (TypeError, ValueError):
+        return Feedback(False, f"{name}: expected a number or array, got {type(answer).__name__}")
+    e = np.asarray(expected, dtype=float)
+    if a.shape != e.shape:
+        return Feedback(False, f"{name}: expected shape {e.shape}, got {a.shape}. {hint}".strip())
+    if np.allclose(a, e, rtol=rtol, atol=atol):
+        return Feedback(True, f"{name}: correct ({np.array2string(a, precision=4)})")
+    return Feedback(
+        False,
+        f"{name}: expected {np.array2string(e, precision=4)}, got {np.array2string(a, precision=4)}. {hint}".strip(),
+    )

@@ -1,0 +1,262 @@
+"""Run-time basics shared by every notebook: seeds, devices, threads, progress, checkpoints.
+
+Nothing here is GAN theory. These helpers make a notebook give the same numbers on every
+run, pick the hardware sensibly, and load heavy results from disk instead of retraining.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = [
+    "seed_everything",
+    "pick_device",
+    "set_threads",
+    "THREAD_POLICY",
+    "progress",
+    "save_checkpoint",
+    "load_checkpoint",
+    "load_or_train",
+    "CheckpointError",
+    "DATA_DIR",
+]
+
+#: The repository's ``data/`` folder, where shipped checkpoints live.
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+#: Torch intra-op threads per workload. Small models (MLPs on 2-D points, batch <= 512)
+#: spend more time synchronising threads than computing: measured on a loaded 2-core
+#: machine, a 2-D toy GAN ran 2000 steps in 100 s with 2 threads and in 7 s with 1.
+#: Conv nets on images have enough work per op to use every core.
+#: ``benchmarks/bench_threads.py`` re-measures this on your machine.
+THREAD_POLICY = {"small": 1, "conv": None}
+
+
+def seed_everything(seed: int = 0) -> torch.Generator:
+    """Seed Python, NumPy and PyTorch so a notebook gives the same numbers every run.
+
+    Parameters
+    ----------
+    seed : int
+        Any non-negative integer.
+
+    Returns
+    -------
+    torch.Generator
+        A CPU generator seeded with ``seed``, for code that wants its own stream.
+
+    Examples
+    --------
+    >>> g = seed_everything(0)
+    >>> a = torch.rand(2); _ = seed_everything(0); bool((a == torch.rand(2)).all())
+    True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"expected a non-negative integer seed, got {seed!r}; pass e.g. seed=0")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+_DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
+
+
+def pick_device(name: str | None = "auto") -> torch.device:
+    """Choose where tensors live: CUDA if present, else Apple MPS, else CPU.
+
+    Parameters
+    ----------
+    name : {"auto", "cpu", "cuda", "mps"} or str, optional
+        ``"auto"`` (or None) picks the best available device. An explicit name, optionally
+        with an index such as ``"cuda:1"``, is checked for availability.
+
+    Returns
+    -------
+    torch.device
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a device that this machine does not have.
+    """
+    if name is None or name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if not isinstance(name, str):
+        raise TypeError(f"expected a device name such as 'cpu' or 'cuda', got {type(name).__name__}")
+    kind = name.split(":")[0]
+    if kind not in _DEVICE_NAMES:
+        raise ValueError(
+            f"unknown device {name!r}; expected one of {', '.join(_DEVICE_NAMES)} "
+            "(optionally with an index, e.g. 'cuda:0'); use 'auto' to let the course choose"
+        )
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but no CUDA GPU is visible; use 'auto' or 'cpu'")
+    if kind == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ValueError("device 'mps' was asked for but Apple MPS is not available; use 'auto' or 'cpu'")
+    return torch.device(name)
+
+
+def set_threads(workload: str = "small", n: int | None = None) -> int:
+    """Set PyTorch's intra-op thread count for a kind of work, and return it.
+
+    Parameters
+    ----------
+    workload : {"small", "conv"}
+        ``"small"``: MLPs on low-dimensional toy data (one thread, see `THREAD_POLICY`).
+        ``"conv"``: convolutional nets on images (all available cores).
+    n : int, optional
+        An explicit thread count; overrides the policy. The environment variable
+        ``GANCOURSE_THREADS`` overrides both.
+
+    Returns
+    -------
+    int
+        The number of threads now in use.
+    """
+    if workload not in THREAD_POLICY:
+        raise ValueError(
+            f"unknown workload {workload!r}; expected one of {sorted(THREAD_POLICY)} "
+            "('small' for MLPs on toy data, 'conv' for conv nets on images)"
+        )
+    env = os.environ.get("GANCOURSE_THREADS")
+    if env:
+        n = int(env)
+    if n is None:
+        n = THREAD_POLICY[workload]
+    if n is None:
+        n = available_cores()
+    if int(n) < 1:
+        raise ValueError(f"expected at least 1 thread, got {n}")
+    torch.set_num_threads(int(n))
+    return torch.get_num_threads()
+
+
+def available_cores() -> int:
+    """Number of CPU cores this process may run on (respects affinity masks)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def progress(iterable: Iterable | None = None, **kwargs: Any):
+    """A progress bar (``tqdm.auto``): a widget in JupyterLab, text in a terminal.
+
+    Set the environment variable ``GANCOURSE_PROGRESS=0`` to silence every bar.
+    """
+    from tqdm.auto import tqdm
+
+    kwargs.setdefault("disable", os.environ.get("GANCOURSE_PROGRESS", "1") == "0")
+    kwargs.setdefault("mininterval", 0.5)
+    return tqdm(iterable, **kwargs)
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file is missing, unreadable, or not what was expected."""
+
+
+def save_checkpoint(obj: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Save ``obj`` (tensors, dicts of tensors, numbers, strings) with :func:`torch.save`.
+
+    Refuses to replace an existing file unless ``overwrite=True``: a shipped checkpoint is
+    never clobbered by accident. Writes to a temporary file first, so a crash mid-write
+    cannot leave a half-written checkpoint behind.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(
+            f"{path} already exists; pass overwrite=True to replace it, or choose another path"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> Any:
+    """Load a checkpoint saved by :func:`save_checkpoint`, safely (``weights_only=True``).
+
+    Raises
+    ------
+    CheckpointError
+        If the file is missing (with the command that makes it, where known) or corrupt.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(
+            f"checkpoint {path} not found; expected a file saved with gancourse.save_checkpoint. "
+            "Re-create it with `make checkpoints`, or train from scratch (train=True)"
+        )
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # torch raises several types for a bad file
+        raise CheckpointError(
+            f"checkpoint {path} could not be read ({type(exc).__name__}: {exc}); the file is corrupt "
+            "or not a gancourse checkpoint. Delete it and re-create it with `make checkpoints`"
+        ) from exc
+
+
+def load_or_train(
+    path: str | os.PathLike,
+    train_fn: Callable[[], Any],
+    *,
+    train: bool = False,
+    save: bool = True,
+    verbose: bool = True,
+) -> Any:
+    """Load a result from ``path`` if present, else compute it with ``train_fn()``.
+
+    Parameters
+    ----------
+    path : path-like
+        Where the checkpoint lives (usually under `DATA_DIR`).
+    train_fn : callable
+        Called with no arguments when training is needed; returns what gets saved.
+    train : bool
+        Force training even when the checkpoint exists (the notebooks' one flag).
+    save : bool
+        Save a freshly trained result to ``path`` (only if no file is there yet).
+
+    Returns
+    -------
+    object
+        The loaded or freshly trained checkpoint contents. It says which it did.
+    """
+    path = Path(path)
+    if path.is_file() and not train:
+        obj = load_checkpoint(path)
+        if verbose:
+            print(f"Found checkpoint {path.name}, loading it (pass train=True to train from scratch).")
+        return obj
+    if verbose:
+        why = "training from scratch as asked" if train else f"no checkpoint at {path}, training"
+        print(f"{why.capitalize()}...")
+    t0 = time.perf_counter()
+    obj = train_fn()
+    if verbose:
+        print(f"Trained in {time.perf_counter() - t0:.1f} s.")
+    if save and not path.exists():
+        save_checkpoint(obj, path)
+        if verbose:
+            print(f"Saved to {path}.")
+    return obj
