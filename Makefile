@@ -7,8 +7,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8888
-NBVAL := --nbval --nbval-current-env --sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
 export PYTHONHASHSEED := 0
+# Notebook tests: explorers draw one static frame instead of live widgets.
+notebooks-test: export GANCOURSE_HEADLESS := 1
 
 .PHONY: setup lab test lint unit notebooks-test notebooks checkpoints benchmarks constraints clean help
 

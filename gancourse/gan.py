@@ -1,3 +1,662 @@
-"""(being written)"""
+r"""The GAN game of Goodfellow et al. (2014), written out: losses, one step for each player, the loop.
 
-__all__: list[str] = []
+The generator :math:`G` maps noise :math:`z \sim p_z` to samples; the discriminator
+:math:`D` outputs the probability that its input is real. They play
+
+.. math::
+    \min_G \max_D V(G, D) = \mathbb{E}_{x \sim p_\text{data}}[\log D(x)]
+        + \mathbb{E}_{z \sim p_z}[\log(1 - D(G(z)))]
+
+(Goodfellow et al., 2014, Eq. 1). Every discriminator here returns a *logit* ``s`` with
+:math:`D(x) = \sigma(s)`; the losses work on logits because :math:`\log \sigma(s)` computed
+from ``s`` is exact where :math:`\log D(x)` would round to :math:`\log 0`.
+
+Vocabulary: ``real_scores`` are the logits :math:`s(x)` on real data, ``fake_scores`` the
+logits :math:`s(G(z))` on generated data. :mod:`gancourse.wgan` reuses the steps and the loop
+with other losses (critic values instead of logits).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from .entropy import binary_cross_entropy  # notebook 01's cross-entropy, from logits
+from .runtime import progress as progress_bar
+
+__all__ = [
+    "discriminator_loss",
+    "minimax_generator_loss",
+    "nonsaturating_generator_loss",
+    "value_function",
+    "value_integral",
+    "optimal_discriminator",
+    "discriminator_step",
+    "generator_step",
+    "train_gan",
+    "History",
+    "generate",
+]
+
+
+# --------------------------------------------------------------------------------------
+# Losses, from logits
+# --------------------------------------------------------------------------------------
+
+
+def _check_scores(name: str, scores) -> torch.Tensor:
+    if not isinstance(scores, torch.Tensor):
+        raise TypeError(f"expected {name} as a torch.Tensor of logits, got {type(scores).__name__}")
+    if scores.numel() == 0:
+        raise ValueError(f"expected at least one score in {name}, got an empty tensor of shape {tuple(scores.shape)}")
+    return scores
+
+
+def discriminator_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    r"""The discriminator's loss: binary cross-entropy with label 1 for real, 0 for fake.
+
+    .. math::
+        L_D = -\mathbb{E}_{x}[\log D(x)] - \mathbb{E}_{z}[\log(1 - D(G(z)))] = -V(G, D)
+
+    Minimising :math:`L_D` is maximising :math:`V` over :math:`D` (Goodfellow et al.,
+    2014, Eq. 1). It is the sum (not the average) of the two cross-entropies, so that
+    :math:`L_D = -V`; at the equilibrium :math:`D \equiv 1/2` it equals :math:`\log 4 \approx 1.386`.
+
+    Parameters
+    ----------
+    real_scores : torch.Tensor
+        Logits :math:`s(x)` on a batch of real data, :math:`D(x) = \sigma(s(x))`.
+    fake_scores : torch.Tensor
+        Logits :math:`s(G(z))` on a batch of generated data.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar.
+
+    Examples
+    --------
+    >>> round(discriminator_loss(torch.zeros(4), torch.zeros(4)).item(), 4)  # D = 1/2 everywhere
+    1.3863
+    """
+    real_scores = _check_scores("real_scores", real_scores)
+    fake_scores = _check_scores("fake_scores", fake_scores)
+    real_loss = binary_cross_entropy(real_scores, torch.ones_like(real_scores))  # -E[log D(x)]
+    fake_loss = binary_cross_entropy(fake_scores, torch.zeros_like(fake_scores))  # -E[log(1 - D(G(z)))]
+    return real_loss + fake_loss
+
+
+def minimax_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    r"""The generator's loss of the original minimax game (it *saturates*).
+
+    .. math::
+        L_G^\text{minimax} = \mathbb{E}_{z}[\log(1 - D(G(z)))]
+
+    the part of :math:`V` that depends on :math:`G` (Goodfellow et al., 2014, Eq. 1). Its
+    gradient with respect to the logit is :math:`-\sigma(s) = -D(G(z))`: when the
+    discriminator confidently rejects the fakes early in training, :math:`D(G(z)) \approx 0`
+    and the generator receives almost no gradient (Sec. 3 of the paper).
+
+    Parameters
+    ----------
+    fake_scores : torch.Tensor
+        Logits :math:`s(G(z))` on generated data.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar, always :math:`\le 0`.
+    """
+    fake_scores = _check_scores("fake_scores", fake_scores)
+    # log(1 - D(G(z))) = -BCE(s, label 0): the minimax generator *minimises* what D maximises.
+    return -binary_cross_entropy(fake_scores, torch.zeros_like(fake_scores))
+
+
+def nonsaturating_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    r"""The non-saturating generator loss that everyone trains with.
+
+    .. math::
+        L_G^\text{NS} = -\mathbb{E}_{z}[\log D(G(z))]
+
+    Goodfellow et al. (2014, Sec. 3) suggest it instead of the minimax loss: it has the same
+    fixed point but a gradient :math:`-(1 - D(G(z)))` with respect to the logit, which is
+    large exactly when the discriminator rejects the fakes. This departs from the minimax
+    game: it is binary cross-entropy with the *real* label on generated data ("flip the label").
+
+    Parameters
+    ----------
+    fake_scores : torch.Tensor
+        Logits :math:`s(G(z))` on generated data.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar, always :math:`\ge 0`.
+    """
+    fake_scores = _check_scores("fake_scores", fake_scores)
+    return binary_cross_entropy(fake_scores, torch.ones_like(fake_scores))
+
+
+def value_function(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    r"""Monte Carlo estimate of :math:`V(G, D) = \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1 - D(G(z)))]`.
+
+    Goodfellow et al. (2014), Eq. 1, on a batch of logits: it is ``-discriminator_loss``
+    (and :func:`gancourse.entropy.bce_minimax_value`). For the optimal discriminator,
+    :math:`V(G, D^*) = -\log 4 + 2\,\mathrm{JSD}(p_\text{data} \| p_g)` (Theorem 1); see
+    :func:`value_integral` for the exact value from densities.
+
+    Parameters
+    ----------
+    real_scores, fake_scores : torch.Tensor
+        Logits on real and generated samples.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar, always :math:`\le 0`.
+    """
+    return -discriminator_loss(real_scores, fake_scores)
+
+
+def value_integral(x, p_data, p_gen, d) -> float:
+    r"""The value function as an integral over a 1-D grid (trapezoid rule).
+
+    .. math::
+        V(G, D) = \int p_\text{data}(x) \log D(x) + p_g(x) \log(1 - D(x))\, dx
+
+    (Goodfellow et al., 2014, proof of Proposition 1). With ``d`` set to
+    :func:`optimal_discriminator` it gives :math:`V(G, D^*)`, to compare with
+    :math:`-\log 4 + 2\,\mathrm{JSD}` (Theorem 1).
+
+    Parameters
+    ----------
+    x : array_like, shape (M,)
+        Increasing grid covering (nearly) all the mass of both densities.
+    p_data, p_gen : array_like, shape (M,)
+        Densities on the grid.
+    d : array_like, shape (M,)
+        Discriminator probabilities :math:`D(x) \in [0, 1]` on the grid (not logits).
+
+    Returns
+    -------
+    float
+        :math:`V(G, D)` in nats, at most 0.
+    """
+    x, p_data, p_gen, d = (np.asarray(a.detach().cpu() if isinstance(a, torch.Tensor) else a, dtype=np.float64)
+                           for a in (x, p_data, p_gen, d))
+    if not (x.shape == p_data.shape == p_gen.shape == d.shape) or x.ndim != 1:
+        raise ValueError(
+            "expected x, p_data, p_gen and d of the same 1-D shape (M,), got "
+            f"{x.shape}, {p_data.shape}, {p_gen.shape}, {d.shape}"
+        )
+    if (d < 0).any() or (d > 1).any():
+        raise ValueError("expected probabilities D(x) in [0, 1] in d; for logits pass torch.sigmoid(scores)")
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 * log 0 = 0
+        integrand = np.where(p_data > 0, p_data * np.log(d), 0.0) + np.where(p_gen > 0, p_gen * np.log1p(-d), 0.0)
+    return float(np.trapezoid(integrand, x))
+
+
+def optimal_discriminator(p_data, p_gen):
+    r"""The best discriminator for a fixed generator: :math:`D^*(x) = p_\text{data}(x) / (p_\text{data}(x) + p_g(x))`.
+
+    Goodfellow et al. (2014), Proposition 1. Works elementwise on density *values* (arrays
+    or tensors of the same shape), e.g. both densities evaluated on a grid of x.
+
+    Parameters
+    ----------
+    p_data, p_gen : array_like or torch.Tensor
+        :math:`p_\text{data}(x)` and :math:`p_g(x)`, non-negative.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        :math:`D^*(x)` in [0, 1], same type as ``p_data``. Where both densities are zero
+        any value is optimal (those x never occur); 1/2 is returned there.
+
+    Examples
+    --------
+    >>> optimal_discriminator(np.array([1.0, 0.2, 0.0]), np.array([1.0, 0.6, 0.0])).tolist()
+    [0.5, 0.25, 0.5]
+    """
+    is_torch = isinstance(p_data, torch.Tensor)
+    a = p_data if is_torch else np.asarray(p_data, dtype=float)
+    b = p_gen if isinstance(p_gen, torch.Tensor) else np.asarray(p_gen, dtype=float)
+    if is_torch and not isinstance(b, torch.Tensor):
+        b = torch.as_tensor(b, dtype=a.dtype, device=a.device)
+    if not is_torch and isinstance(b, torch.Tensor):
+        b = b.detach().cpu().numpy()
+    if a.shape != b.shape:
+        raise ValueError(
+            f"expected p_data and p_gen of the same shape (densities on the same points), "
+            f"got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+    if (a < 0).any() or (b < 0).any():
+        raise ValueError("expected non-negative density values in p_data and p_gen; got a negative value")
+    total = a + b
+    if is_torch:
+        return torch.where(total > 0, a / torch.where(total > 0, total, 1.0), 0.5)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, a / np.where(total > 0, total, 1.0), 0.5)
+
+
+# --------------------------------------------------------------------------------------
+# One step for each player
+# --------------------------------------------------------------------------------------
+
+
+def discriminator_step(
+    discriminator: nn.Module,
+    generator: nn.Module,
+    x_real: torch.Tensor,
+    z: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = discriminator_loss,
+    *,
+    penalty: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+) -> dict[str, float]:
+    """One gradient step for the discriminator (or critic); the generator is held fixed.
+
+    Parameters
+    ----------
+    discriminator, generator : torch.nn.Module
+        D (returns one raw score per sample) and G.
+    x_real : torch.Tensor
+        A batch of real data.
+    z : torch.Tensor
+        A batch of noise, shape (N, latent_dim).
+    optimizer : torch.optim.Optimizer
+        Over the discriminator's parameters only.
+    loss_fn : callable
+        ``loss_fn(real_scores, fake_scores) -> scalar`` to minimise; default
+        :func:`discriminator_loss`. A WGAN passes the critic loss.
+    penalty : callable, optional
+        ``penalty(discriminator, x_real, x_fake) -> scalar`` added to the loss (e.g. the
+        WGAN-GP gradient penalty, already multiplied by its weight).
+
+    Returns
+    -------
+    dict of str to float
+        ``loss`` (including the penalty), ``real_score`` and ``fake_score`` (mean raw
+        scores), and ``penalty`` when one is given.
+    """
+    optimizer.zero_grad()
+    # .detach() cuts x_fake from the generator's graph: this step updates D only, so no
+    # gradient should flow into G (it would be wasted work, and would pile up in G's .grad).
+    x_fake = generator(z).detach()
+    real_scores = discriminator(x_real)  # (N,)
+    fake_scores = discriminator(x_fake)  # (N,)
+    loss = loss_fn(real_scores, fake_scores)
+    out = {}
+    if penalty is not None:
+        penalty_value = penalty(discriminator, x_real, x_fake)
+        loss = loss + penalty_value
+        out["penalty"] = penalty_value.item()
+    loss.backward()
+    optimizer.step()
+    return {
+        "loss": loss.item(),
+        "real_score": real_scores.mean().item(),
+        "fake_score": fake_scores.mean().item(),
+        **out,
+    }
+
+
+def generator_step(
+    discriminator: nn.Module,
+    generator: nn.Module,
+    z: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Callable[[torch.Tensor], torch.Tensor] = nonsaturating_generator_loss,
+) -> dict[str, float]:
+    """One gradient step for the generator; the discriminator is held fixed.
+
+    Parameters
+    ----------
+    discriminator, generator : torch.nn.Module
+        D and G.
+    z : torch.Tensor
+        A batch of noise, shape (N, latent_dim).
+    optimizer : torch.optim.Optimizer
+        Over the generator's parameters only, so D does not move even though the
+        backward pass also fills D's ``.grad`` (the next discriminator step zeroes them).
+    loss_fn : callable
+        ``loss_fn(fake_scores) -> scalar`` to minimise; default
+        :func:`nonsaturating_generator_loss`.
+
+    Returns
+    -------
+    dict of str to float
+        ``loss``, ``fake_score`` (mean raw score on this batch, before the step) and
+        ``grad_norm``, the Euclidean norm of the gradient over all of G's parameters.
+    """
+    optimizer.zero_grad()
+    # No .detach() here: the loss must reach G's weights *through* D.
+    fake_scores = discriminator(generator(z))  # (N,)
+    loss = loss_fn(fake_scores)
+    loss.backward()
+    grads = [p.grad for p in generator.parameters() if p.grad is not None]
+    grad_norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])) if grads else 0.0
+    optimizer.step()
+    return {"loss": loss.item(), "fake_score": fake_scores.mean().item(), "grad_norm": float(grad_norm)}
+
+
+# --------------------------------------------------------------------------------------
+# The training loop and its record
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """What :func:`train_gan` records: one entry per step, plus metrics every few steps.
+
+    Attributes
+    ----------
+    step : list of int
+        Step numbers (one generator update each).
+    d_loss, g_loss : list of float
+        Discriminator (or critic) and generator losses. With ``n_critic > 1`` the
+        discriminator values are averaged over that step's updates.
+    real_score, fake_score : list of float
+        Mean *raw* scores on real and generated data: logits for a GAN (D = sigmoid of
+        it), critic values for a WGAN.
+    extra : dict of str to list of float
+        Other per-step values, e.g. ``g_grad_norm`` and ``penalty``.
+    metric_step : list of int
+        Steps at which ``metrics`` were computed.
+    metrics : dict of str to list of float
+        One list per metric name, aligned with ``metric_step``.
+    """
+
+    step: list[int] = field(default_factory=list)
+    d_loss: list[float] = field(default_factory=list)
+    g_loss: list[float] = field(default_factory=list)
+    real_score: list[float] = field(default_factory=list)
+    fake_score: list[float] = field(default_factory=list)
+    extra: dict[str, list[float]] = field(default_factory=dict)
+    metric_step: list[int] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+    def record(self, step: int, d_out: dict[str, float], g_out: dict[str, float]) -> None:
+        """Append one step: outputs of :func:`discriminator_step` and :func:`generator_step`."""
+        self.step.append(int(step))
+        self.d_loss.append(float(d_out["loss"]))
+        self.g_loss.append(float(g_out["loss"]))
+        self.real_score.append(float(d_out["real_score"]))
+        self.fake_score.append(float(d_out["fake_score"]))
+        extras = {f"g_{k}": v for k, v in g_out.items() if k not in ("loss", "fake_score")}
+        extras.update({k: v for k, v in d_out.items() if k not in ("loss", "real_score", "fake_score")})
+        for key, value in extras.items():
+            self.extra.setdefault(key, [math.nan] * (len(self.step) - 1)).append(float(value))
+        for values in self.extra.values():  # keep every list aligned with `step`
+            if len(values) < len(self.step):
+                values.append(math.nan)
+
+    def record_metrics(self, step: int, values: dict[str, float]) -> None:
+        """Append one evaluation: ``values`` maps metric names to floats."""
+        self.metric_step.append(int(step))
+        for key, value in values.items():
+            self.metrics.setdefault(key, [math.nan] * (len(self.metric_step) - 1)).append(float(value))
+        for values_ in self.metrics.values():
+            if len(values_) < len(self.metric_step):
+                values_.append(math.nan)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        """``history["d_loss"]``, ``history["g_grad_norm"]``, ``history["modes"]``: one series as an array."""
+        for source in (self.__dict__, self.extra, self.metrics):
+            if key in source and key not in ("extra", "metrics"):
+                return np.asarray(source[key], dtype=float)
+        names = ["step", "d_loss", "g_loss", "real_score", "fake_score", *self.extra, "metric_step", *self.metrics]
+        raise KeyError(f"no series {key!r} in this history; expected one of {names}")
+
+    def last(self, key: str) -> float:
+        """The latest value of one series (a per-step value or a metric)."""
+        values = self[key]
+        if values.size == 0:
+            raise ValueError(f"series {key!r} is empty; train for at least one step (or one evaluation)")
+        return float(values[-1])
+
+    def to_dict(self) -> dict:
+        """Plain lists and dicts (what ``torch.save(..., weights_only=True)`` accepts)."""
+        return {
+            "step": list(self.step),
+            "d_loss": list(self.d_loss),
+            "g_loss": list(self.g_loss),
+            "real_score": list(self.real_score),
+            "fake_score": list(self.fake_score),
+            "extra": {k: list(v) for k, v in self.extra.items()},
+            "metric_step": list(self.metric_step),
+            "metrics": {k: list(v) for k, v in self.metrics.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> History:
+        """Rebuild a history saved with :meth:`to_dict`."""
+        return cls(**{k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in data.items()})
+
+    def plot(self, axes=None, *, smooth: int = 1, probabilities: bool = True):
+        """Plot losses (left) and mean scores (right); returns the two axes.
+
+        Parameters
+        ----------
+        axes : pair of matplotlib axes, optional
+            Where to draw; a new (9, 3) figure by default.
+        smooth : int
+            Width of a moving average over steps (1 = raw values).
+        probabilities : bool
+            Show the scores as probabilities :math:`\\sigma(s)`, i.e. mean D(x) and
+            D(G(z)) per batch of logits (``True``, for a GAN) or the raw scores (``False``,
+            for a WGAN critic).
+        """
+        import matplotlib.pyplot as plt
+
+        if axes is None:
+            _, axes = plt.subplots(1, 2, figsize=(9, 3))
+        steps = self["step"]
+
+        def smoothed(values: np.ndarray) -> np.ndarray:
+            if smooth <= 1 or values.size < smooth:
+                return values
+            kernel = np.ones(smooth) / smooth
+            return np.convolve(values, kernel, mode="same")
+
+        ax_loss, ax_score = axes
+        ax_loss.plot(steps, smoothed(self["d_loss"]), label="D loss")
+        ax_loss.plot(steps, smoothed(self["g_loss"]), label="G loss")
+        ax_loss.set_xlabel("step")
+        ax_loss.set_title("losses")
+        ax_loss.legend()
+        transform = (lambda s: 1.0 / (1.0 + np.exp(-s))) if probabilities else (lambda s: s)
+        real, fake = smoothed(self["real_score"]), smoothed(self["fake_score"])
+        ax_score.plot(steps, transform(real), label="D(x)" if probabilities else "score on real")
+        ax_score.plot(steps, transform(fake), label="D(G(z))" if probabilities else "score on fake")
+        if probabilities:
+            ax_score.axhline(0.5, color="grey", lw=0.8, ls=":")
+            ax_score.set_ylim(0, 1)
+        ax_score.set_xlabel("step")
+        ax_score.set_title("discriminator outputs (sigmoid of mean logit)" if probabilities else "mean critic scores")
+        ax_score.legend()
+        return axes
+
+
+def _check_optimizer(name: str, optimizer, module: nn.Module) -> None:
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"expected {name} to be a torch.optim.Optimizer, got {type(optimizer).__name__}; "
+            f"e.g. torch.optim.Adam(model.parameters(), lr=1e-3)"
+        )
+    owned = {id(p) for p in module.parameters()}
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if id(p) not in owned:
+                which = "discriminator" if name.startswith("d") else "generator"
+                raise ValueError(
+                    f"{name} holds parameters that are not the {which}'s; build it from "
+                    f"{which}.parameters() so each player only moves its own weights"
+                )
+
+
+def train_gan(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    sample_real: Callable[[int], torch.Tensor],
+    *,
+    steps: int,
+    batch_size: int,
+    latent_dim: int,
+    d_optimizer: torch.optim.Optimizer,
+    g_optimizer: torch.optim.Optimizer,
+    d_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = discriminator_loss,
+    g_loss: Callable[[torch.Tensor], torch.Tensor] = nonsaturating_generator_loss,
+    n_critic: int = 1,
+    penalty: Callable | None = None,
+    after_d_step: Callable[[nn.Module], None] | None = None,
+    eval_every: int = 100,
+    metrics: Callable[[nn.Module], dict[str, float]] | None = None,
+    callbacks: Iterable[Callable[[int, History], None]] = (),
+    progress: bool = True,
+    seed: int | None = 0,
+    history: History | None = None,
+) -> History:
+    """Train a GAN by alternating discriminator and generator steps (Goodfellow et al., 2014, Alg. 1).
+
+    Parameters
+    ----------
+    generator, discriminator : torch.nn.Module
+        G and D (or a WGAN critic). Their device is taken from the generator's parameters.
+    sample_real : callable
+        ``sample_real(n)`` returns a fresh batch of ``n`` real samples, shape ``(n, ...)``.
+    steps : int
+        Number of generator updates.
+    batch_size : int
+        Samples per batch (real and fake alike).
+    latent_dim : int
+        Size of z; each batch draws ``z ~ N(0, I)`` of shape (batch_size, latent_dim).
+    d_optimizer, g_optimizer : torch.optim.Optimizer
+        Built over each player's own parameters.
+    d_loss, g_loss : callable
+        The losses; default :func:`discriminator_loss` and
+        :func:`nonsaturating_generator_loss` (pass :func:`minimax_generator_loss` for the
+        original, saturating game).
+    n_critic : int
+        Discriminator steps per generator step (Goodfellow et al.'s *k*).
+    penalty : callable, optional
+        Passed to :func:`discriminator_step`.
+    after_d_step : callable, optional
+        ``after_d_step(discriminator)``, run after every discriminator step (e.g. weight clipping).
+    eval_every : int
+        Compute ``metrics`` every this many steps, and after the last.
+    metrics : callable, optional
+        ``metrics(generator) -> dict of floats``, run under ``torch.no_grad()``.
+    callbacks : iterable of callables
+        ``callback(step, history)`` after every step, e.g. to draw a plot every 500 steps.
+    progress : bool
+        Show a progress bar.
+    seed : int or None
+        Seeds torch's global generator first, so that z and ``sample_real`` (if it draws
+        from torch) are reproducible; ``None`` leaves the generator as it is.
+    history : History, optional
+        Continue this history (steps are numbered on from its last step).
+
+    Returns
+    -------
+    History
+        Per-step losses and mean scores, and the metrics.
+    """
+    # -- check the set-up -------------------------------------------------------------
+    for name, value in (("steps", steps), ("batch_size", batch_size), ("latent_dim", latent_dim),
+                        ("n_critic", n_critic), ("eval_every", eval_every)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "steps" else 1):
+            raise ValueError(f"expected {name} to be a positive integer, got {value!r}")
+    _check_optimizer("d_optimizer", d_optimizer, discriminator)
+    _check_optimizer("g_optimizer", g_optimizer, generator)
+    probe = sample_real(2)
+    if not isinstance(probe, torch.Tensor) or probe.shape[0] != 2:
+        got = tuple(probe.shape) if isinstance(probe, torch.Tensor) else type(probe).__name__
+        raise ValueError(f"expected sample_real(n) to return a tensor of shape (n, ...), got {got} for n=2")
+    if seed is not None:
+        torch.manual_seed(seed)
+    device = next(generator.parameters()).device
+    history = History() if history is None else history
+    first = history.step[-1] + 1 if history.step else 0
+    callbacks = list(callbacks)
+
+    for step in _progress(range(first, first + steps), enabled=progress):
+        # -- 1. the discriminator: n_critic steps, each on fresh real and fake batches --
+        d_outs = []
+        for _ in range(n_critic):
+            x_real = sample_real(batch_size).to(device)
+            z = torch.randn(batch_size, latent_dim, device=device)
+            d_outs.append(discriminator_step(discriminator, generator, x_real, z, d_optimizer, d_loss, penalty=penalty))
+            if after_d_step is not None:
+                after_d_step(discriminator)
+        d_out = {key: sum(o[key] for o in d_outs) / n_critic for key in d_outs[0]}
+
+        # -- 2. the generator: one step on fresh noise ----------------------------------
+        z = torch.randn(batch_size, latent_dim, device=device)
+        g_out = generator_step(discriminator, generator, z, g_optimizer, g_loss)
+
+        # -- 3. record, evaluate, call back -------------------------------------------
+        history.record(step, d_out, g_out)
+        if metrics is not None and ((step + 1 - first) % eval_every == 0 or step == first + steps - 1):
+            with torch.no_grad():
+                history.record_metrics(step, metrics(generator))
+        for callback in callbacks:
+            callback(step, history)
+    return history
+
+
+def _progress(iterable, *, enabled: bool):
+    return progress_bar(iterable, desc="training", leave=False) if enabled else iterable
+
+
+@torch.no_grad()
+def generate(generator: nn.Module, n: int, *, latent_dim: int | None = None, seed: int | None = None) -> torch.Tensor:
+    """Sample ``n`` points from the generator: ``G(z)`` with fresh ``z ~ N(0, I)``.
+
+    This is all a trained GAN does at test time: the discriminator is only needed for
+    training and is then discarded.
+
+    Parameters
+    ----------
+    generator : torch.nn.Module
+        G; its ``latent_dim`` attribute is used unless ``latent_dim`` is given.
+    n : int
+        How many samples.
+    latent_dim : int, optional
+        Size of z.
+    seed : int, optional
+        Seed for z (a private generator; the global random state is untouched).
+
+    Notes
+    -----
+    The generator runs in evaluation mode (restored afterwards), so batch-norm layers use
+    their running statistics.
+
+    Returns
+    -------
+    torch.Tensor
+        ``n`` samples, shape (n, ...).
+    """
+    if latent_dim is None:
+        latent_dim = getattr(generator, "latent_dim", None)
+        if latent_dim is None:
+            raise ValueError("this generator has no latent_dim attribute; pass latent_dim=...")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"expected n to be a positive integer, got {n!r}")
+    device = next(generator.parameters()).device
+    rng = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
+    z = torch.randn(n, latent_dim, generator=rng, device=device)
+    was_training = generator.training
+    generator.eval()  # batch norm uses its running averages: a sample never depends on its batch-mates
+    try:
+        return generator(z)
+    finally:
+        generator.train(was_training)

@@ -27,6 +27,8 @@ __all__ = [
     "load_or_train",
     "CheckpointError",
     "DATA_DIR",
+    "is_headless",
+    "explorer",
 ]
 
 #: The repository's ``data/`` folder, where shipped checkpoints live.
@@ -63,7 +65,7 @@ def seed_everything(seed: int = 0) -> torch.Generator:
         raise ValueError(f"expected a non-negative integer seed, got {seed!r}; pass e.g. seed=0")
     seed = int(seed)
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002  (the legacy global stream, for code that uses it)
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
@@ -260,3 +262,41 @@ def load_or_train(
         if verbose:
             print(f"Saved to {path}.")
     return obj
+
+
+def is_headless() -> bool:
+    """True when notebooks run without a live widget front end (CI, ``make notebooks``).
+
+    ``make test``, ``make notebooks`` and ``scripts/run_notebooks.py`` set
+    ``GANCOURSE_HEADLESS=1``; JupyterLab does not.
+    """
+    return os.environ.get("GANCOURSE_HEADLESS", "0") == "1"
+
+
+def explorer(draw: Callable[..., Any], *, headless: bool | None = None, **controls: Any):
+    """Sliders that redraw a plot live, or one static frame when headless.
+
+    Parameters
+    ----------
+    draw : callable
+        Called with one keyword argument per control; draws a figure (ending in ``plt.show()``).
+    headless : bool, optional
+        Force either mode; by default :func:`is_headless` decides.
+    **controls
+        ``ipywidgets`` controls (sliders, dropdowns), one per argument of ``draw``.
+
+    Returns
+    -------
+    ipywidgets.interactive or None
+        The live widget in JupyterLab. Headless, ``draw`` runs once with the controls'
+        initial values, so the saved notebook shows a real plot, and None is returned.
+    """
+    import ipywidgets as widgets
+
+    if headless is None:
+        headless = is_headless()
+    if headless:
+        draw(**{name: control.value for name, control in controls.items()})
+        print("(static frame: open this notebook in JupyterLab to move the sliders)")
+        return None
+    return widgets.interactive(draw, **controls)

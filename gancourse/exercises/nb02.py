@@ -1,0 +1,94 @@
+"""Exercise checkers for notebook 02 (distributions, push-forwards, distances)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from scipy.special import ndtri
+
+from ..distributions import wasserstein_1d
+from . import Feedback, check_close
+
+__all__ = [
+    "EXERCISE1_X",
+    "EXERCISE1_Y",
+    "check_w1_by_hand",
+    "check_generator",
+    "check_disjoint_distances",
+]
+
+#: Exercise 1's two samples.
+EXERCISE1_X = np.array([0.0, 3.0, 0.0])
+EXERCISE1_Y = np.array([2.0, 1.0, 2.0])
+
+
+def _number(answer):
+    try:
+        return float(answer.detach() if isinstance(answer, torch.Tensor) else answer)
+    except (TypeError, ValueError):
+        return None
+
+
+def check_w1_by_hand(answer) -> Feedback:
+    """Exercise 1: W1 between the samples ``EXERCISE1_X`` and ``EXERCISE1_Y``, computed by hand."""
+    name = "Exercise 1 (W1 by hand)"
+    expected = float(wasserstein_1d(EXERCISE1_X, EXERCISE1_Y))
+    value = _number(answer)
+    if value is not None:
+        if math.isclose(value, abs(EXERCISE1_X.mean() - EXERCISE1_Y.mean()), rel_tol=1e-3):
+            return Feedback(False, f"{name}: {value:.4f} is |mean(x) - mean(y)|, only a lower bound. "
+                                   "Sort both samples and average |x_(i) - y_(i)|.")
+        if math.isclose(value, float(np.abs(EXERCISE1_X - EXERCISE1_Y).mean()), rel_tol=1e-3):
+            return Feedback(False, f"{name}: you paired the points in the order given; the optimal plan "
+                                   "pairs them sorted (smallest with smallest).")
+    return check_close(name, answer, expected, hint="Sort both samples, then average |x_(i) - y_(i)|.")
+
+
+def check_generator(fn) -> Feedback:
+    """Exercise 2: ``fn(z)`` maps z ~ N(0, 1), shape (N, 1), to x ~ N(3, 0.5^2), shape (N, 1)."""
+    name = "Exercise 2 (a generator)"
+    if fn is None or fn is Ellipsis or not callable(fn):
+        return Feedback(False, f"{name}: expected a function G(z), got {type(fn).__name__}")
+    n = 2000
+    z = torch.as_tensor(ndtri((np.arange(n) + 0.5) / n), dtype=torch.float32)[:, None]  # (n, 1) N(0,1) quantiles
+    try:
+        x = fn(z)
+    except Exception as exc:  # the learner's code may raise anything
+        return Feedback(False, f"{name}: G raised {type(exc).__name__}: {exc}")
+    if not isinstance(x, torch.Tensor) or tuple(x.shape) != (n, 1):
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        return Feedback(False, f"{name}: expected a tensor of shape ({n}, 1) like z, got {got}")
+    x = x.detach()
+    mean, std = x.mean().item(), x.std().item()
+    target = 3.0 + 0.5 * z
+    distance = wasserstein_1d(x, target).item()
+    if distance < 0.02:
+        return Feedback(True, f"{name}: correct (mean {mean:.3f}, std {std:.3f}, W1 to N(3, 0.25) = {distance:.4f})")
+    hints = []
+    if abs(mean - 3.0) > 0.02:
+        hints.append(f"the mean is {mean:.3f}, not 3: add a shift")
+    if abs(std - 0.5) > 0.02:
+        hints.append(f"the std is {std:.3f}, not 0.5: scale z (a scale of 0.5, not 0.25: that is the variance)")
+    if not hints:
+        hints.append("mean and std are right but the shape is not Gaussian: use an affine map a + b*z")
+    return Feedback(False, f"{name}: W1 to N(3, 0.25) is {distance:.4f}; " + "; ".join(hints) + ".")
+
+
+def check_disjoint_distances(js, w1) -> Feedback:
+    """Exercise 3: JS (nats) and W1 between p = U[0, 1] and q = U[3, 4]."""
+    name = "Exercise 3 (disjoint supports)"
+    js_value, w1_value = _number(js), _number(w1)
+    if js_value is None or w1_value is None:
+        return Feedback(False, f"{name}: expected two numbers, js and w1; replace the ... with your answers")
+    if math.isinf(js_value):
+        return Feedback(False, f"{name}: infinity is KL(p||q). JS compares each with the mixture m = (p+q)/2, "
+                               "so it stays finite.")
+    if math.isclose(js_value, 1.0):
+        return Feedback(False, f"{name}: JS = 1 is in bits; in nats it is log 2.")
+    if not math.isclose(js_value, math.log(2), rel_tol=1e-3):
+        return Feedback(False, f"{name}: JS = {js_value:.4f}. Where p > 0, q = 0, so p/m = 2 everywhere p lives.")
+    if math.isclose(w1_value, 2.0, rel_tol=1e-3):
+        return Feedback(False, f"{name}: 2 is the gap between the supports; every bit of mass moves by 3.")
+    return check_close(name, w1_value, 3.0, hint="Shift U[0, 1] onto U[3, 4]: each point moves by 3.")

@@ -1,0 +1,266 @@
+"""Interactive explorers for notebooks 01 and 02 (ipywidgets sliders + a matplotlib figure).
+
+Each explorer has three layers, so that the logic is testable without a browser:
+
+1. a **state function** (``cross_entropy_state``, ``divergence_state``) that computes every
+   number the explorer shows from the slider values -- pure, tested;
+2. a **plot function** that draws a state onto a matplotlib figure;
+3. a thin **widget class** whose slider callbacks call 1 and 2. Setting ``slider.value`` in
+   code runs the same callback as dragging it, so tests drive the explorer headlessly.
+
+The figure is shown as an ordinary output with a display id and replaced in place when a
+slider moves; a notebook run without a browser (CI, nbval) still keeps a static picture of
+the initial state.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .distributions import SeparationCurves, gaussian_pdf, gaussian_separation_curves
+from .entropy import cross_entropy, entropy, kl_divergence
+
+__all__ = [
+    "CrossEntropyState",
+    "cross_entropy_state",
+    "plot_cross_entropy_state",
+    "CrossEntropyExplorer",
+    "DivergenceState",
+    "divergence_state",
+    "plot_divergence_state",
+    "DivergenceExplorer",
+]
+
+LOG2 = math.log(2.0)
+
+
+# --------------------------------------------------------------------------------------
+# Notebook 01: cross-entropy of q against a fixed p
+# --------------------------------------------------------------------------------------
+@dataclass
+class CrossEntropyState:
+    """Everything the cross-entropy explorer shows for one setting of the sliders."""
+
+    p: np.ndarray  #: (K,) the fixed "data" distribution
+    q: np.ndarray  #: (K,) the model distribution (normalised slider weights)
+    entropy: float  #: H(p), nats
+    cross_entropy: float  #: H(p, q), nats
+    kl: float  #: KL(p || q), nats; H(p, q) = H(p) + KL
+
+    def summary(self) -> str:
+        return (
+            f"H(p, q) = {self.cross_entropy:.4f} = H(p) {self.entropy:.4f} + KL(p||q) {self.kl:.4f} nats"
+        )
+
+
+def cross_entropy_state(p, q_weights) -> CrossEntropyState:
+    """Compute H(p), H(p, q) and KL(p || q) for ``q = q_weights / sum(q_weights)``.
+
+    Parameters
+    ----------
+    p : array_like, shape (K,)
+        A probability vector.
+    q_weights : array_like, shape (K,)
+        Non-negative slider values, not all zero; they are normalised to give ``q``.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    w = np.asarray(q_weights, dtype=np.float64)
+    if w.shape != p.shape:
+        raise ValueError(f"expected {p.shape[0]} q weights, one per outcome of p, got shape {w.shape}")
+    if (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"expected non-negative q weights with a positive sum, got {w.tolist()}")
+    q = w / w.sum()
+    return CrossEntropyState(p, q, float(entropy(p)), float(cross_entropy(p, q)), float(kl_divergence(p, q)))
+
+
+def plot_cross_entropy_state(state: CrossEntropyState, fig: Figure | None = None) -> Figure:
+    """Draw p and q side by side, and H(p, q) as the stack H(p) + KL(p || q)."""
+    fig = fig if fig is not None else Figure(figsize=(9, 3), dpi=80)
+    fig.clear()
+    ax_pq, ax_h = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
+    k = np.arange(state.p.size)
+    ax_pq.bar(k - 0.2, state.p, width=0.4, label="p (fixed)", color="tab:blue")
+    ax_pq.bar(k + 0.2, state.q, width=0.4, label="q (sliders)", color="tab:orange")
+    ax_pq.set(xticks=k, xlabel="outcome k", ylabel="probability", ylim=(0, 1))
+    ax_pq.legend(loc="upper right")
+    ax_h.bar([0], [state.entropy], color="tab:blue", label="H(p)")
+    ax_h.bar([0], [state.kl], bottom=[state.entropy], color="tab:red", label="KL(p||q)")
+    ax_h.axhline(state.cross_entropy, color="k", lw=1)
+    ax_h.set(xticks=[], ylabel="nats", title=f"H(p, q) = {state.cross_entropy:.3f}",
+             ylim=(0, max(3.0, 1.1 * state.cross_entropy)))
+    ax_h.legend(loc="upper right")
+    fig.suptitle(state.summary(), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+class _Explorer:
+    """Shared plumbing: a box of sliders above a figure that is redrawn in place."""
+
+    def __init__(self):
+        self._handle = None  # IPython DisplayHandle once shown
+
+    def _redraw(self) -> None:
+        self.figure = self._plot(self.state, self.figure)
+        if self._handle is not None:
+            self._handle.update(self.figure)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.controls)
+        self._handle = display(self.figure, display_id=True)
+
+
+class CrossEntropyExplorer(_Explorer):
+    """Sliders set q's weights against a fixed p; the figure shows H(p, q) = H(p) + KL(p || q).
+
+    Attributes
+    ----------
+    sliders : list of ipywidgets.FloatSlider
+        One weight per outcome; ``q`` is their normalised values.
+    state : CrossEntropyState
+        Recomputed whenever a slider moves.
+
+    Examples
+    --------
+    >>> ex = CrossEntropyExplorer(p=[0.5, 0.3, 0.2])
+    >>> for slider, value in zip(ex.sliders, [0.5, 0.3, 0.2]): slider.value = value
+    >>> round(ex.state.kl, 6)
+    0.0
+    """
+
+    def __init__(self, p=(0.5, 0.3, 0.2), q_weights=None):
+        import ipywidgets as widgets
+
+        super().__init__()
+        p = np.asarray(p, dtype=np.float64)
+        q_weights = np.full(p.shape, 1.0 / p.size) if q_weights is None else np.asarray(q_weights, float)
+        self.p = p
+        self.sliders = [
+            widgets.FloatSlider(value=float(w), min=0.01, max=1.0, step=0.01, description=f"q weight {k}",
+                                continuous_update=False, style={"description_width": "initial"})
+            for k, w in enumerate(q_weights)
+        ]
+        self.controls = widgets.HBox(self.sliders)
+        self._plot = plot_cross_entropy_state
+        self.state = cross_entropy_state(p, [s.value for s in self.sliders])
+        self.figure = plot_cross_entropy_state(self.state)
+        for slider in self.sliders:
+            slider.observe(self._on_change, names="value")
+
+    def _on_change(self, change=None) -> None:
+        self.state = cross_entropy_state(self.p, [s.value for s in self.sliders])
+        self._redraw()
+
+
+# --------------------------------------------------------------------------------------
+# Notebook 02: KL, JS and W1 as two Gaussians move apart
+# --------------------------------------------------------------------------------------
+@dataclass
+class DivergenceState:
+    """Everything the divergence explorer shows for one separation and width."""
+
+    separation: float  #: distance between the means of p = N(0, std^2) and q = N(separation, std^2)
+    std: float  #: the common standard deviation
+    x: np.ndarray  #: (M,) grid for the density plot
+    p: np.ndarray  #: (M,) density of p on the grid
+    q: np.ndarray  #: (M,) density of q on the grid
+    curves: SeparationCurves = field(repr=False)  #: KL, JS, W1 over all separations on the slider
+    kl: float = 0.0  #: KL(p || q) at this separation
+    js: float = 0.0  #: JS(p, q) at this separation
+    w1: float = 0.0  #: W1(p, q) at this separation
+
+    def summary(self) -> str:
+        return (
+            f"separation {self.separation:.2f}, std {self.std:.2f}:  KL = {self.kl:.4f}, "
+            f"JS = {self.js:.4f} (log 2 = {LOG2:.4f}), W1 = {self.w1:.4f}"
+        )
+
+
+def divergence_state(separation: float, std: float = 1.0, max_separation: float = 6.0,
+                     n_curve: int = 121) -> DivergenceState:
+    """KL, JS and W1 between N(0, std^2) and N(separation, std^2), plus their curves.
+
+    Parameters
+    ----------
+    separation : float
+        Current distance between the means, in ``[0, max_separation]``.
+    std : float
+        Common standard deviation; small values make the supports nearly disjoint.
+    max_separation : float
+        Right end of the curves.
+    n_curve : int
+        Number of separations on which the curves are computed.
+    """
+    if not 0 <= separation <= max_separation:
+        raise ValueError(f"expected a separation in [0, {max_separation}], got {separation}")
+    if std <= 0:
+        raise ValueError(f"expected a positive std, got {std}")
+    curves = gaussian_separation_curves(np.linspace(0, max_separation, n_curve), std)
+    now = gaussian_separation_curves([separation], std)
+    x = np.linspace(-3 - 4 * std, max_separation + 3 + 4 * std, 600)
+    return DivergenceState(
+        float(separation), float(std), x, gaussian_pdf(x, 0.0, std), gaussian_pdf(x, separation, std),
+        curves, float(now.kl[0]), float(now.js[0]), float(now.w1[0]),
+    )
+
+
+def plot_divergence_state(state: DivergenceState, fig: Figure | None = None) -> Figure:
+    """Left: the two densities. Right: KL, JS and W1 against separation, with a marker at the current one."""
+    fig = fig if fig is not None else Figure(figsize=(9, 3.2), dpi=80)
+    fig.clear()
+    ax_d, ax_c = fig.subplots(1, 2)
+    ax_d.fill_between(state.x, state.p, alpha=0.4, label="p = N(0, std²)")
+    ax_d.fill_between(state.x, state.q, alpha=0.4, label="q = N(separation, std²)")
+    ax_d.set(xlabel="x", ylabel="density")
+    ax_d.legend(loc="upper right", fontsize=8)
+    c = state.curves
+    ax_c.plot(c.separation, c.kl, label="KL(p||q)", color="tab:red")
+    ax_c.plot(c.separation, c.js, label="JS(p, q)", color="tab:green")
+    ax_c.plot(c.separation, c.w1, label="W1(p, q)", color="tab:purple")
+    ax_c.axhline(LOG2, color="tab:green", ls=":", lw=1)
+    ax_c.text(c.separation[-1], LOG2, "log 2", va="bottom", ha="right", color="tab:green", fontsize=8)
+    ax_c.axvline(state.separation, color="k", lw=0.8)
+    ax_c.plot([state.separation] * 3, [state.kl, state.js, state.w1], "ko", ms=4)
+    ax_c.set(xlabel="separation of the means", ylabel="nats / distance", ylim=(0, 1.1 * c.separation[-1]))
+    ax_c.legend(loc="upper left", fontsize=8)
+    fig.suptitle(state.summary(), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+class DivergenceExplorer(_Explorer):
+    """Sliders for the separation and width of two Gaussians; redraws the KL, JS and W1 curves.
+
+    Attributes
+    ----------
+    separation, std : ipywidgets.FloatSlider
+    state : DivergenceState
+        Recomputed whenever a slider moves.
+    """
+
+    def __init__(self, separation: float = 2.0, std: float = 1.0, max_separation: float = 6.0):
+        import ipywidgets as widgets
+
+        super().__init__()
+        self.max_separation = max_separation
+        self.separation = widgets.FloatSlider(value=separation, min=0.0, max=max_separation, step=0.05,
+                                              description="separation", continuous_update=False)
+        self.std = widgets.FloatSlider(value=std, min=0.05, max=2.0, step=0.05, description="std",
+                                       continuous_update=False)
+        self.sliders = [self.separation, self.std]
+        self.controls = widgets.HBox(self.sliders)
+        self._plot = plot_divergence_state
+        self.state = divergence_state(separation, std, max_separation)
+        self.figure = plot_divergence_state(self.state)
+        for slider in self.sliders:
+            slider.observe(self._on_change, names="value")
+
+    def _on_change(self, change=None) -> None:
+        self.state = divergence_state(self.separation.value, self.std.value, self.max_separation)
+        self._redraw()

@@ -1,0 +1,136 @@
+"""Notebook 00: the course map, an environment check, a first plot and a first widget."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from importlib import metadata
+
+import numpy as np
+import torch
+
+from .runtime import available_cores, explorer, pick_device
+
+__all__ = [
+    "COURSE_MAP",
+    "course_map",
+    "environment_report",
+    "show_environment",
+    "SampleState",
+    "sample_state",
+    "plot_samples",
+    "sample_explorer",
+]
+
+#: (notebook, title, what you learn), in the order the course teaches it.
+COURSE_MAP: list[tuple[str, str, str]] = [
+    ("00_welcome", "Welcome", "how the course works; check your set-up"),
+    ("01_cross_entropy", "Cross-entropy", "H(p,q) = H(p) + KL(p||q); BCE is the discriminator's loss; stable losses from logits"),
+    ("02_distributions", "Distributions", "data, prior, the generator as a push-forward; KL vs JS vs Wasserstein-1"),
+    ("03_gan_loop", "The GAN loop", "minimax game, alternating updates, the optimal discriminator, mode collapse"),
+    ("04_wgan", "Wasserstein GANs", "Kantorovich-Rubinstein dual, weight clipping, gradient penalty"),
+]
+
+_PACKAGES = ["torch", "numpy", "scipy", "matplotlib", "ipywidgets", "scikit-image", "scikit-learn", "tqdm"]
+
+
+def course_map() -> str:
+    """The course map as a text table (notebook, title, what you learn)."""
+    width = max(len(nb) for nb, _, _ in COURSE_MAP)
+    lines = [f"{'notebook':<{width}}  {'topic':<17} what you learn"]
+    lines += [f"{nb:<{width}}  {title:<17} {what}" for nb, title, what in COURSE_MAP]
+    return "\n".join(lines)
+
+
+def environment_report() -> dict[str, str]:
+    """Versions of Python and the course's packages, the device, and thread counts.
+
+    Returns
+    -------
+    dict
+        Keys ``python``, one per package in the course environment, ``device``,
+        ``cpu cores`` and ``torch threads``. A package that is missing reads
+        ``"NOT INSTALLED (run make lab)"``.
+    """
+    report = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            report[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            report[name] = "NOT INSTALLED (run make lab)"
+    report["device"] = str(pick_device("auto"))
+    report["cpu cores"] = str(available_cores())
+    report["torch threads"] = str(torch.get_num_threads())
+    return report
+
+
+def show_environment(report: dict[str, str] | None = None) -> None:
+    """Print :func:`environment_report` as a two-column table."""
+    report = environment_report() if report is None else report
+    width = max(map(len, report))
+    for key, value in report.items():
+        print(f"{key:<{width}}  {value}")
+
+
+@dataclass
+class SampleState:
+    """What the first explorer shows: samples from N(mu, sigma^2) and their statistics."""
+
+    samples: np.ndarray
+    mu: float
+    sigma: float
+    sample_mean: float
+    sample_std: float
+
+
+def sample_state(mu: float = 0.0, sigma: float = 1.0, n: int = 500, seed: int = 0) -> SampleState:
+    """Draw ``n`` samples of N(mu, sigma^2) with a fixed seed and summarise them.
+
+    This is the pattern of every explorer in the course: a pure function computes the
+    state from the slider values (and is unit-tested); the widget only draws it.
+    """
+    if sigma <= 0:
+        raise ValueError(f"expected sigma > 0, got {sigma}; a Gaussian needs a positive standard deviation")
+    if int(n) < 2:
+        raise ValueError(f"expected at least 2 samples, got n={n}")
+    rng = np.random.default_rng(seed)
+    x = rng.normal(mu, sigma, size=int(n))
+    return SampleState(x, float(mu), float(sigma), float(x.mean()), float(x.std(ddof=1)))
+
+
+def plot_samples(state: SampleState, ax=None):
+    """Histogram of the samples with the true density on top."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3))
+    ax.hist(state.samples, bins=40, density=True, alpha=0.5, label=f"{len(state.samples)} samples")
+    grid = np.linspace(state.mu - 4 * state.sigma, state.mu + 4 * state.sigma, 400)
+    pdf = np.exp(-0.5 * ((grid - state.mu) / state.sigma) ** 2) / (state.sigma * np.sqrt(2 * np.pi))
+    ax.plot(grid, pdf, "k", lw=2, label=f"N({state.mu:.1f}, {state.sigma:.1f}²) density")
+    ax.set_title(f"sample mean {state.sample_mean:.3f}, sample std {state.sample_std:.3f}")
+    ax.set_xlabel("x")
+    ax.legend(loc="upper right")
+    return ax
+
+
+def sample_explorer(headless: bool | None = None):
+    """Sliders for mu, sigma and n that redraw :func:`plot_samples` live.
+
+    Returns the ``ipywidgets.interactive`` widget; headless (CI), draws the first frame
+    and returns None (see :func:`gancourse.runtime.explorer`).
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    def draw(mu, sigma, n):
+        plot_samples(sample_state(mu, sigma, n))
+        plt.show()
+
+    return explorer(
+        draw,
+        headless=headless,
+        mu=widgets.FloatSlider(value=0.0, min=-3, max=3, step=0.1, description="μ"),
+        sigma=widgets.FloatSlider(value=1.0, min=0.2, max=3, step=0.1, description="σ"),
+        n=widgets.IntSlider(value=500, min=10, max=5000, step=10, description="samples"),
+    )
