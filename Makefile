@@ -11,7 +11,7 @@ PORT ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
 export PYTHONHASHSEED := 0
-# Notebook tests: explorers draw one static frame instead of live widgets.
+# Notebook tests: the live training view (notebook 03) trains straight to its final frame.
 notebooks-test: export GANCOURSE_HEADLESS := 1
 
 .PHONY: setup lab test lint unit notebooks-test notebooks checkpoints benchmarks constraints clean help

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.integrate import cumulative_trapezoid
+from scipy.special import ndtr, ndtri
 
 __all__ = [
     # toy data
@@ -190,7 +192,10 @@ def grid25(spacing: float = GRID25_SPACING, std: float = GRID25_STD) -> Gaussian
 def mixture_1d(means, stds, weights=None) -> GaussianMixture:
     """A 1-D Gaussian mixture; ``weights`` default to equal. Scalars make a single Gaussian."""
     means = torch.atleast_1d(torch.as_tensor(means, dtype=torch.float32))
-    stds = torch.atleast_1d(torch.as_tensor(stds, dtype=torch.float32)).expand_as(means).clone()
+    stds = torch.atleast_1d(torch.as_tensor(stds, dtype=torch.float32))
+    if stds.numel() not in (1, means.numel()):
+        raise ValueError(f"expected one std or {means.numel()} (one per mean), got {stds.numel()}")
+    stds = stds.expand_as(means).clone()
     if weights is None:
         weights = torch.full_like(means, 1.0 / means.numel())
     weights = torch.atleast_1d(torch.as_tensor(weights, dtype=torch.float32))
@@ -200,6 +205,29 @@ def mixture_1d(means, stds, weights=None) -> GaussianMixture:
 def sample_ring8(n: int, *, generator: torch.Generator | None = None, seed: int | None = None,
                  radius: float = RING8_RADIUS, std: float = RING8_STD) -> torch.Tensor:
     """Draw ``n`` points from the ring of 8 Gaussians, shape (n, 2).
+
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    generator : torch.Generator, optional
+        Random stream to draw from.
+    seed : int, optional
+        Seed for a fresh stream (instead of ``generator``). Neither: the global torch RNG.
+    radius : float
+        Radius of the circle of mode centres (see :func:`ring8_centers`).
+    std : float
+        Standard deviation of each mode (:data:`RING8_STD`).
+
+    Returns
+    -------
+    torch.Tensor, shape (n, 2), float32
+        Each point picks one of the 8 modes with probability 1/8.
+
+    References
+    ----------
+    .. [1] L. Metz, B. Poole, D. Pfau and J. Sohl-Dickstein, "Unrolled Generative Adversarial
+       Networks", ICLR 2017, Section 3.1.
 
     Examples
     --------
@@ -211,7 +239,17 @@ def sample_ring8(n: int, *, generator: torch.Generator | None = None, seed: int 
 
 def sample_grid25(n: int, *, generator: torch.Generator | None = None, seed: int | None = None,
                   spacing: float = GRID25_SPACING, std: float = GRID25_STD) -> torch.Tensor:
-    """Draw ``n`` points from the 5x5 grid of 25 Gaussians, shape (n, 2)."""
+    """Draw ``n`` points from the 5x5 grid of 25 Gaussians, shape (n, 2).
+
+    Parameters are those of :func:`sample_ring8`, with ``spacing`` (distance between
+    neighbouring centres, :func:`grid25_centers`) in place of ``radius`` and
+    :data:`GRID25_STD` as the default ``std``.
+
+    References
+    ----------
+    .. [1] Z. Lin, A. Khetan, G. Fanti and S. Oh, "PacGAN: The power of two samples in
+       generative adversarial networks", NeurIPS 2018.
+    """
     return grid25(spacing, std).sample(n, generator=generator, seed=seed)
 
 
@@ -247,8 +285,6 @@ def mixture_pdf(x, means, stds, weights=None):
 
 def mixture_cdf(x, means, stds, weights=None):
     """Cumulative distribution function of a 1-D Gaussian mixture at ``x`` (NumPy, any shape)."""
-    from scipy.special import ndtr
-
     means, stds, weights = _mixture_params(means, stds, weights)
     x = np.asarray(x, dtype=np.float64)
     return sum(w * ndtr((x - m) / s) for m, s, w in zip(means, stds, weights, strict=True))
@@ -384,8 +420,6 @@ def quantile_generator_1d(means, stds, weights=None, *, grid_size: int = 8193) -
     of a uniform :math:`u` has CDF :math:`F` (inverse transform sampling). So in 1-D a
     generator that reproduces the data exactly always exists; a GAN has to *find* one.
     """
-    from scipy.special import ndtr
-
     m, s, _ = _mixture_params(means, stds, weights)
     lo, hi = min(m) - 8 * max(s), max(m) + 8 * max(s)
     xs = np.linspace(lo, hi, grid_size)
@@ -428,7 +462,7 @@ def wasserstein_1d(x, y):
 
     Returns
     -------
-    float-like numpy.ndarray or torch.Tensor
+    numpy.float64 or torch.Tensor
         :math:`W_1(\hat p, \hat q)` of the two empirical distributions (a 0-d tensor for torch
         inputs, differentiable with respect to the sample values).
 
@@ -463,15 +497,15 @@ def wasserstein_1d(x, y):
         xs, ys = torch.sort(x).values, torch.sort(y).values
         grid = torch.sort(torch.cat([xs, ys])).values  # (N + M,) every jump of either CDF
         widths = grid[1:] - grid[:-1]  # (N + M - 1,)
-        cdf_x = torch.searchsorted(xs, grid[:-1], right=True) / xs.numel()
-        cdf_y = torch.searchsorted(ys, grid[:-1], right=True) / ys.numel()
+        cdf_x = torch.searchsorted(xs, grid[:-1], right=True).to(dtype) / xs.numel()  # F_x at each grid point
+        cdf_y = torch.searchsorted(ys, grid[:-1], right=True).to(dtype) / ys.numel()
         return ((cdf_x - cdf_y).abs() * widths).sum()
     xs, ys = np.sort(x), np.sort(y)
     grid = np.sort(np.concatenate([xs, ys]))
     widths = np.diff(grid)
     cdf_x = np.searchsorted(xs, grid[:-1], side="right") / xs.size
     cdf_y = np.searchsorted(ys, grid[:-1], side="right") / ys.size
-    return np.asarray(np.sum(np.abs(cdf_x - cdf_y) * widths))
+    return np.sum(np.abs(cdf_x - cdf_y) * widths)
 
 
 def gaussian_kl(mean_p, std_p, mean_q, std_q):
@@ -512,7 +546,7 @@ def js_divergence_densities(p, q, x):
 
     Returns
     -------
-    float-like numpy.ndarray or torch.Tensor
+    numpy.float64 or torch.Tensor
         :math:`\mathrm{JS}(p, q) = \tfrac12 \int p \log\frac{2p}{p+q} + \tfrac12 \int q \log\frac{2q}{p+q}`,
         in :math:`[0, \log 2]`.
     """
@@ -530,7 +564,7 @@ def js_divergence_densities(p, q, x):
     term_p = torch.where(p > 0, p * torch.log(torch.where(p > 0, p, safe_m) / safe_m), torch.zeros_like(p))
     term_q = torch.where(q > 0, q * torch.log(torch.where(q > 0, q, safe_m) / safe_m), torch.zeros_like(q))
     js = torch.trapezoid(0.5 * term_p + 0.5 * term_q, x)
-    return js if is_torch else js.numpy()
+    return js if is_torch else np.float64(js.item())
 
 
 def wasserstein_1d_densities(p, q, x):
@@ -545,16 +579,14 @@ def wasserstein_1d_densities(p, q, x):
 
     Returns
     -------
-    numpy.ndarray (0-d)
+    numpy.float64
     """
-    from scipy.integrate import cumulative_trapezoid
-
     p, q, x = (np.asarray(a, dtype=np.float64) for a in (p, q, x))
     if not (p.shape == q.shape == x.shape) or p.ndim != 1:
         raise ValueError(f"expected p, q and x of the same 1-D shape (M,), got {p.shape}, {q.shape}, {x.shape}")
     cdf_p = cumulative_trapezoid(p, x, initial=0.0)
     cdf_q = cumulative_trapezoid(q, x, initial=0.0)
-    return np.asarray(np.trapezoid(np.abs(cdf_p - cdf_q), x))
+    return np.trapezoid(np.abs(cdf_p - cdf_q), x)
 
 
 @dataclass
@@ -656,8 +688,6 @@ def separation_gradients(separation: float, std: float = 0.1, n_samples: int = 2
         :math:`d/d\Delta`. JS is integrated numerically; W1 is :func:`wasserstein_1d` of two
         samples, the second shifted by :math:`\Delta`.
     """
-    from scipy.special import ndtri
-
     if std <= 0:
         raise ValueError(f"expected a positive std, got {std}")
     delta = torch.tensor(float(separation), dtype=torch.float64, requires_grad=True)

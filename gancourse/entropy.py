@@ -74,11 +74,10 @@ def _check_distribution(name: str, p, is_torch: bool) -> None:
         )
     sums = values.sum(-1)
     tol = _SUM_TOL.get(values.dtype, _SUM_TOL_DEFAULT)
-    worst = float((sums - 1).abs().max()) if is_torch else float(np.abs(sums - 1).max())
-    if worst > tol:
-        bad = float(sums.reshape(-1)[(sums.reshape(-1) - 1).abs().argmax()]) if is_torch else float(
-            sums.reshape(-1)[np.abs(sums.reshape(-1) - 1).argmax()]
-        )
+    deviation = ((sums - 1).abs() if is_torch else np.abs(sums - 1)).reshape(-1)
+    worst = int(deviation.argmax())  # flat index of the row furthest from summing to 1
+    if float(deviation[worst]) > tol:
+        bad = float(sums.reshape(-1)[worst])
         raise ValueError(
             f"expected each row of {name} (its last axis) to sum to 1, got a row summing to {bad:.6g}; "
             f"normalise it with {name} / {name}.sum(-1, keepdims=True)"
@@ -122,7 +121,7 @@ def entropy(p):
     Returns
     -------
     numpy.ndarray or torch.Tensor, shape (...)
-        :math:`H(p)`; a 0-d array / tensor for a single distribution.
+        :math:`H(p)`; a NumPy scalar / 0-d tensor for a single distribution.
 
     Raises
     ------
@@ -146,7 +145,7 @@ def entropy(p):
     1.3863
     """
     (p,), is_torch = _distributions(p, names=("p",))
-    return -_xlogy(p, p, is_torch).sum(-1)
+    return 0.0 - _xlogy(p, p, is_torch).sum(-1)  # 0.0 - x, not -x: a one-hot p gives 0.0, not -0.0
 
 
 def cross_entropy(p, q):
@@ -183,7 +182,7 @@ def cross_entropy(p, q):
     0.6931
     """
     (p, q), is_torch = _distributions(p, q)
-    return -_xlogy(p, q, is_torch).sum(-1)
+    return 0.0 - _xlogy(p, q, is_torch).sum(-1)
 
 
 def kl_divergence(p, q):
@@ -283,10 +282,12 @@ def binary_cross_entropy(logits, targets, reduction: str = "mean"):
     -----
     .. math::
         \ell(s, t) = -t \log \sigma(s) - (1 - t) \log(1 - \sigma(s))
-                   = \max(s, 0) - t\,s + \log\!\left(1 + e^{-|s|}\right).
+                   = (1 - t)\,s - \log \sigma(s)
+                   = \max(s, 0) - t\,s + \log\!\left(1 + e^{-|s|}\right),
 
-    The right-hand form never exponentiates a large positive number and never takes the log
-    of a rounded-to-zero probability, so it is finite for any ``s`` (the naive
+    using :math:`1 - \sigma(s) = e^{-s} \sigma(s)`. The last forms never exponentiate a large
+    positive number and never take the log of a rounded-to-zero probability, so they are
+    finite for any ``s`` (the naive
     ``log(sigmoid(s))`` returns ``-inf`` once ``sigmoid(s)`` rounds to 0, near ``s = -104``
     in float32). It matches ``torch.nn.functional.binary_cross_entropy_with_logits``.
 
@@ -315,10 +316,11 @@ def binary_cross_entropy(logits, targets, reduction: str = "mean"):
                 f"expected targets in [0, 1] (1 = real, 0 = fake), got values in [{low:.4g}, {high:.4g}]; "
                 "targets are labels, not logits"
             )
+    # (1 - t) s - log sigmoid(s): logsigmoid / logaddexp never form exp(large) or log(0)
     if is_torch:
-        loss = s.clamp(min=0) - t * s + torch.log1p(torch.exp(-s.abs()))
+        loss = (1 - t) * s - torch.nn.functional.logsigmoid(s)
     else:
-        loss = np.maximum(s, 0) - t * s + np.log1p(np.exp(-np.abs(s)))
+        loss = (1 - t) * s + np.logaddexp(0.0, -s)
     return loss.mean() if reduction == "mean" else loss
 
 
@@ -388,7 +390,7 @@ def empirical_distribution(samples, n_classes: int) -> np.ndarray:
     return np.bincount(x, minlength=n_classes) / x.size
 
 
-def fit_categorical_mle(samples, n_classes: int, steps: int = 300, lr: float = 0.5):
+def fit_categorical_mle(samples, n_classes: int, steps: int = 300, lr: float = 0.1):
     r"""Fit a categorical model :math:`q = \mathrm{softmax}(\theta)` by minimising the average NLL.
 
     Parameters

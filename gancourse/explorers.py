@@ -8,9 +8,9 @@ Each explorer has three layers, so that the logic is testable without a browser:
 3. a thin **widget class** whose slider callbacks call 1 and 2. Setting ``slider.value`` in
    code runs the same callback as dragging it, so tests drive the explorer headlessly.
 
-The figure is shown as an ordinary output with a display id and replaced in place when a
-slider moves; a notebook run without a browser (CI, nbval) still keeps a static picture of
-the initial state.
+The plumbing (a figure shown with a display id and replaced in place when a slider moves,
+so a notebook run without a browser keeps a static picture of the initial state) is
+:class:`gancourse.runtime.FigureExplorer`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from .distributions import SeparationCurves, gaussian_pdf, gaussian_separation_curves
 from .entropy import cross_entropy, entropy, kl_divergence
+from .runtime import FigureExplorer
 
 __all__ = [
     "CrossEntropyState",
@@ -53,7 +54,7 @@ class CrossEntropyState:
 
     def summary(self) -> str:
         return (
-            f"H(p, q) = {self.cross_entropy:.4f} = H(p) {self.entropy:.4f} + KL(p||q) {self.kl:.4f} nats"
+            f"H(p, q) = {self.cross_entropy:.4f} nats = H(p) {self.entropy:.4f} + KL(p||q) {self.kl:.4f}"
         )
 
 
@@ -79,7 +80,7 @@ def cross_entropy_state(p, q_weights) -> CrossEntropyState:
 
 def plot_cross_entropy_state(state: CrossEntropyState, fig: Figure | None = None) -> Figure:
     """Draw p and q side by side, and H(p, q) as the stack H(p) + KL(p || q)."""
-    fig = fig if fig is not None else Figure(figsize=(9, 3), dpi=80)
+    fig = fig if fig is not None else Figure(figsize=(9, 3), dpi=80, layout="constrained")
     fig.clear()
     ax_pq, ax_h = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
     k = np.arange(state.p.size)
@@ -94,29 +95,10 @@ def plot_cross_entropy_state(state: CrossEntropyState, fig: Figure | None = None
              ylim=(0, max(3.0, 1.1 * state.cross_entropy)))
     ax_h.legend(loc="upper right")
     fig.suptitle(state.summary(), fontsize=10)
-    fig.tight_layout()
     return fig
 
 
-class _Explorer:
-    """Shared plumbing: a box of sliders above a figure that is redrawn in place."""
-
-    def __init__(self):
-        self._handle = None  # IPython DisplayHandle once shown
-
-    def _redraw(self) -> None:
-        self.figure = self._plot(self.state, self.figure)
-        if self._handle is not None:
-            self._handle.update(self.figure)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.controls)
-        self._handle = display(self.figure, display_id=True)
-
-
-class CrossEntropyExplorer(_Explorer):
+class CrossEntropyExplorer(FigureExplorer):
     """Sliders set q's weights against a fixed p; the figure shows H(p, q) = H(p) + KL(p || q).
 
     Attributes
@@ -137,7 +119,6 @@ class CrossEntropyExplorer(_Explorer):
     def __init__(self, p=(0.5, 0.3, 0.2), q_weights=None):
         import ipywidgets as widgets
 
-        super().__init__()
         p = np.asarray(p, dtype=np.float64)
         q_weights = np.full(p.shape, 1.0 / p.size) if q_weights is None else np.asarray(q_weights, float)
         self.p = p
@@ -148,14 +129,10 @@ class CrossEntropyExplorer(_Explorer):
         ]
         self.controls = widgets.HBox(self.sliders)
         self._plot = plot_cross_entropy_state
-        self.state = cross_entropy_state(p, [s.value for s in self.sliders])
-        self.figure = plot_cross_entropy_state(self.state)
-        for slider in self.sliders:
-            slider.observe(self._on_change, names="value")
+        self._start(self.sliders)
 
-    def _on_change(self, change=None) -> None:
-        self.state = cross_entropy_state(self.p, [s.value for s in self.sliders])
-        self._redraw()
+    def compute_state(self) -> CrossEntropyState:
+        return cross_entropy_state(self.p, [s.value for s in self.sliders])
 
 
 # --------------------------------------------------------------------------------------
@@ -203,7 +180,7 @@ def divergence_state(separation: float, std: float = 1.0, max_separation: float 
         raise ValueError(f"expected a positive std, got {std}")
     curves = gaussian_separation_curves(np.linspace(0, max_separation, n_curve), std)
     now = gaussian_separation_curves([separation], std)
-    x = np.linspace(-3 - 4 * std, max_separation + 3 + 4 * std, 600)
+    x = np.linspace(-0.5 - 4 * std, max_separation + 0.5 + 4 * std, 600)  # fixed for a given std
     return DivergenceState(
         float(separation), float(std), x, gaussian_pdf(x, 0.0, std), gaussian_pdf(x, separation, std),
         curves, float(now.kl[0]), float(now.js[0]), float(now.w1[0]),
@@ -212,29 +189,28 @@ def divergence_state(separation: float, std: float = 1.0, max_separation: float 
 
 def plot_divergence_state(state: DivergenceState, fig: Figure | None = None) -> Figure:
     """Left: the two densities. Right: KL, JS and W1 against separation, with a marker at the current one."""
-    fig = fig if fig is not None else Figure(figsize=(9, 3.2), dpi=80)
+    fig = fig if fig is not None else Figure(figsize=(9, 3.2), dpi=80, layout="constrained")
     fig.clear()
     ax_d, ax_c = fig.subplots(1, 2)
-    ax_d.fill_between(state.x, state.p, alpha=0.4, label="p = N(0, std²)")
-    ax_d.fill_between(state.x, state.q, alpha=0.4, label="q = N(separation, std²)")
+    ax_d.fill_between(state.x, state.p, alpha=0.4, color="tab:gray", label="p = N(0, std²)")
+    ax_d.fill_between(state.x, state.q, alpha=0.4, color="tab:purple", label="q = N(separation, std²)")
     ax_d.set(xlabel="x", ylabel="density")
     ax_d.legend(loc="upper right", fontsize=8)
     c = state.curves
-    ax_c.plot(c.separation, c.kl, label="KL(p||q)", color="tab:red")
-    ax_c.plot(c.separation, c.js, label="JS(p, q)", color="tab:green")
-    ax_c.plot(c.separation, c.w1, label="W1(p, q)", color="tab:purple")
-    ax_c.axhline(LOG2, color="tab:green", ls=":", lw=1)
-    ax_c.text(c.separation[-1], LOG2, "log 2", va="bottom", ha="right", color="tab:green", fontsize=8)
+    ax_c.plot(c.separation, c.kl, label="KL(p||q)", color="tab:blue")
+    ax_c.plot(c.separation, c.js, label="JS(p, q)", color="tab:orange")
+    ax_c.plot(c.separation, c.w1, label="W1(p, q)", color="tab:green")
+    ax_c.axhline(LOG2, color="gray", ls=":", lw=1)
+    ax_c.text(c.separation[-1], LOG2, "log 2", va="bottom", ha="right", color="gray", fontsize=8)
     ax_c.axvline(state.separation, color="k", lw=0.8)
     ax_c.plot([state.separation] * 3, [state.kl, state.js, state.w1], "ko", ms=4)
     ax_c.set(xlabel="separation of the means", ylabel="nats / distance", ylim=(0, 1.1 * c.separation[-1]))
     ax_c.legend(loc="upper left", fontsize=8)
     fig.suptitle(state.summary(), fontsize=10)
-    fig.tight_layout()
     return fig
 
 
-class DivergenceExplorer(_Explorer):
+class DivergenceExplorer(FigureExplorer):
     """Sliders for the separation and width of two Gaussians; redraws the KL, JS and W1 curves.
 
     Attributes
@@ -247,7 +223,6 @@ class DivergenceExplorer(_Explorer):
     def __init__(self, separation: float = 2.0, std: float = 1.0, max_separation: float = 6.0):
         import ipywidgets as widgets
 
-        super().__init__()
         self.max_separation = max_separation
         self.separation = widgets.FloatSlider(value=separation, min=0.0, max=max_separation, step=0.05,
                                               description="separation", continuous_update=False)
@@ -256,11 +231,7 @@ class DivergenceExplorer(_Explorer):
         self.sliders = [self.separation, self.std]
         self.controls = widgets.HBox(self.sliders)
         self._plot = plot_divergence_state
-        self.state = divergence_state(separation, std, max_separation)
-        self.figure = plot_divergence_state(self.state)
-        for slider in self.sliders:
-            slider.observe(self._on_change, names="value")
+        self._start(self.sliders)
 
-    def _on_change(self, change=None) -> None:
-        self.state = divergence_state(self.separation.value, self.std.value, self.max_separation)
-        self._redraw()
+    def compute_state(self) -> DivergenceState:
+        return divergence_state(self.separation.value, self.std.value, self.max_separation)

@@ -28,7 +28,7 @@ __all__ = [
     "CheckpointError",
     "DATA_DIR",
     "is_headless",
-    "explorer",
+    "FigureExplorer",
 ]
 
 #: The repository's ``data/`` folder, where shipped checkpoints live.
@@ -267,36 +267,60 @@ def load_or_train(
 def is_headless() -> bool:
     """True when notebooks run without a live widget front end (CI, ``make notebooks``).
 
-    ``make test``, ``make notebooks`` and ``scripts/run_notebooks.py`` set
-    ``GANCOURSE_HEADLESS=1``; JupyterLab does not.
+    ``make test`` and ``scripts/run_notebooks.py`` (``make notebooks``) set
+    ``GANCOURSE_HEADLESS=1``; JupyterLab does not. The live training view of notebook 03
+    uses it to train straight to its final frame instead of waiting for Play.
     """
     return os.environ.get("GANCOURSE_HEADLESS", "0") == "1"
 
 
-def explorer(draw: Callable[..., Any], *, headless: bool | None = None, **controls: Any):
-    """Sliders that redraw a plot live, or one static frame when headless.
+class FigureExplorer:
+    """Sliders above a matplotlib figure that is redrawn in place when a slider moves.
 
-    Parameters
-    ----------
-    draw : callable
-        Called with one keyword argument per control; draws a figure (ending in ``plt.show()``).
-    headless : bool, optional
-        Force either mode; by default :func:`is_headless` decides.
-    **controls
-        ``ipywidgets`` controls (sliders, dropdowns), one per argument of ``draw``.
+    The course's explorers have three layers so their logic is testable without a browser:
+    a pure *state function* (the numbers shown, unit-tested), a *plot function*
+    ``plot(state, fig=None) -> Figure``, and a subclass of this class that wires sliders to
+    them. Setting ``slider.value`` in code runs the same callback as dragging it.
 
-    Returns
-    -------
-    ipywidgets.interactive or None
-        The live widget in JupyterLab. Headless, ``draw`` runs once with the controls'
-        initial values, so the saved notebook shows a real plot, and None is returned.
+    The figure is displayed as a PNG with a display id and replaced in place, so a notebook
+    run without a browser (CI, GitHub's viewer) keeps a static picture of the initial state.
+
+    Subclasses set ``self.controls`` (an ipywidgets container), implement
+    :meth:`compute_state`, set ``self._plot``, then call :meth:`_start`.
     """
-    import ipywidgets as widgets
 
-    if headless is None:
-        headless = is_headless()
-    if headless:
-        draw(**{name: control.value for name, control in controls.items()})
-        print("(static frame: open this notebook in JupyterLab to move the sliders)")
-        return None
-    return widgets.interactive(draw, **controls)
+    controls: Any
+    _plot: Callable[..., Any]
+
+    def compute_state(self) -> Any:  # pragma: no cover - abstract
+        """Recompute the explorer's state from the current control values."""
+        raise NotImplementedError
+
+    def _start(self, sliders: Iterable[Any]) -> None:
+        self._handle = None  # IPython DisplayHandle once shown
+        self.state = self.compute_state()
+        self.figure = self._plot(self.state)
+        for slider in sliders:
+            slider.observe(self._on_change, names="value")
+
+    def image(self):
+        """The current figure as an IPython PNG image (independent of the matplotlib backend)."""
+        import io
+
+        from IPython.display import Image
+
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        return Image(data=buffer.getvalue(), format="png")
+
+    def _on_change(self, change: Any = None) -> None:
+        self.state = self.compute_state()
+        self.figure = self._plot(self.state, self.figure)
+        if self._handle is not None:
+            self._handle.update(self.image())  # replaces the picture shown below the sliders
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.controls)
+        self._handle = display(self.image(), display_id=True)

@@ -9,7 +9,7 @@ from importlib import metadata
 import numpy as np
 import torch
 
-from .runtime import available_cores, explorer, pick_device
+from .runtime import FigureExplorer, available_cores, pick_device
 
 __all__ = [
     "COURSE_MAP",
@@ -19,7 +19,7 @@ __all__ = [
     "SampleState",
     "sample_state",
     "plot_samples",
-    "sample_explorer",
+    "SampleExplorer",
 ]
 
 #: (notebook, title, what you learn), in the order the course teaches it.
@@ -98,12 +98,13 @@ def sample_state(mu: float = 0.0, sigma: float = 1.0, n: int = 500, seed: int = 
     return SampleState(x, float(mu), float(sigma), float(x.mean()), float(x.std(ddof=1)))
 
 
-def plot_samples(state: SampleState, ax=None):
-    """Histogram of the samples with the true density on top."""
-    import matplotlib.pyplot as plt
+def plot_samples(state: SampleState, fig=None):
+    """Histogram of the samples with the true density on top; returns the Figure."""
+    from matplotlib.figure import Figure
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3))
+    fig = Figure(figsize=(7, 3)) if fig is None else fig
+    fig.clear()
+    ax = fig.add_subplot()
     ax.hist(state.samples, bins=40, density=True, alpha=0.5, label=f"{len(state.samples)} samples")
     grid = np.linspace(state.mu - 4 * state.sigma, state.mu + 4 * state.sigma, 400)
     pdf = np.exp(-0.5 * ((grid - state.mu) / state.sigma) ** 2) / (state.sigma * np.sqrt(2 * np.pi))
@@ -111,26 +112,32 @@ def plot_samples(state: SampleState, ax=None):
     ax.set_title(f"sample mean {state.sample_mean:.3f}, sample std {state.sample_std:.3f}")
     ax.set_xlabel("x")
     ax.legend(loc="upper right")
-    return ax
+    fig.tight_layout()
+    return fig
 
 
-def sample_explorer(headless: bool | None = None):
-    """Sliders for mu, sigma and n that redraw :func:`plot_samples` live.
+class SampleExplorer(FigureExplorer):
+    """Sliders for mu, sigma and the number of samples; the histogram is redrawn live.
 
-    Returns the ``ipywidgets.interactive`` widget; headless (CI), draws the first frame
-    and returns None (see :func:`gancourse.runtime.explorer`).
+    Examples
+    --------
+    >>> ex = SampleExplorer()
+    >>> ex.sliders["mu"].value = 2.0
+    >>> ex.state.mu
+    2.0
     """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
-    def draw(mu, sigma, n):
-        plot_samples(sample_state(mu, sigma, n))
-        plt.show()
+    def __init__(self, mu: float = 0.0, sigma: float = 1.0, n: int = 500):
+        import ipywidgets as widgets
 
-    return explorer(
-        draw,
-        headless=headless,
-        mu=widgets.FloatSlider(value=0.0, min=-3, max=3, step=0.1, description="μ"),
-        sigma=widgets.FloatSlider(value=1.0, min=0.2, max=3, step=0.1, description="σ"),
-        n=widgets.IntSlider(value=500, min=10, max=5000, step=10, description="samples"),
-    )
+        self.sliders = {
+            "mu": widgets.FloatSlider(value=mu, min=-3, max=3, step=0.1, description="μ"),
+            "sigma": widgets.FloatSlider(value=sigma, min=0.2, max=3, step=0.1, description="σ"),
+            "n": widgets.IntSlider(value=n, min=10, max=5000, step=10, description="samples"),
+        }
+        self.controls = widgets.HBox(list(self.sliders.values()))
+        self._plot = plot_samples
+        self._start(self.sliders.values())
+
+    def compute_state(self) -> SampleState:
+        return sample_state(**{name: s.value for name, s in self.sliders.items()})

@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 
 # Same environment as `make test`: deterministic hashing, no stray thread override.
 os.environ.setdefault("PYTHONHASHSEED", "0")
-os.environ["GANCOURSE_HEADLESS"] = "1"  # explorers draw one static frame (gancourse.runtime.explorer)
+os.environ["GANCOURSE_HEADLESS"] = "1"  # live views skip waiting for Play (gancourse.is_headless)
 
 
 def run_notebook(path: Path, *, save: bool, timeout: int = 600) -> float:

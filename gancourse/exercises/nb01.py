@@ -61,7 +61,12 @@ def check_stable_bce(fn) -> Feedback:
         got = fn(logits, targets)
     except Exception as exc:  # the learner's code may raise anything
         return Feedback(False, f"{name}: your function raised {type(exc).__name__}: {exc}")
-    got = torch.as_tensor(got, dtype=torch.float32)
+    if got is None or got is Ellipsis:
+        return Feedback(False, f"{name}: your function returned {got!r}; finish it and return the mean loss")
+    try:
+        got = torch.as_tensor(got, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError):
+        return Feedback(False, f"{name}: expected your function to return a number, got {type(got).__name__}")
     if got.shape == logits.shape:
         return Feedback(False, f"{name}: you returned one loss per element; return their mean (.mean()).")
     if got.numel() != 1:

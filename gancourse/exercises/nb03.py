@@ -1,0 +1,153 @@
+"""Exercise checkers for notebook 03 (the GAN loop)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..distributions import gaussian_pdf
+from ..gan import optimal_discriminator
+from ..metrics import mode_coverage
+from . import Feedback, check_close
+
+__all__ = [
+    "check_optimal_discriminator_at_zero",
+    "check_value_disjoint",
+    "check_generator_step",
+    "check_high_quality_fraction",
+]
+
+LOG4 = math.log(4.0)
+
+
+def _number(answer):
+    try:
+        return float(answer.detach() if isinstance(answer, torch.Tensor) else answer)
+    except (TypeError, ValueError):
+        return None
+
+
+def check_optimal_discriminator_at_zero(answer) -> Feedback:
+    """Exercise 1: D*(0) for p_data = N(0, 1) and p_g = N(1, 1)."""
+    name = "Exercise 1 (D* by hand)"
+    p, q = float(gaussian_pdf(0.0, 0.0, 1.0)), float(gaussian_pdf(0.0, 1.0, 1.0))
+    expected = float(optimal_discriminator(np.array([p]), np.array([q]))[0])  # 1 / (1 + e^{-1/2})
+    value = _number(answer)
+    if value is not None:
+        if math.isclose(value, 1 - expected, rel_tol=1e-3):
+            return Feedback(False, f"{name}: {value:.4f} is p_g / (p_data + p_g), the chance that x = 0 is *fake*. "
+                                   "D outputs the probability of *real*.")
+        if math.isclose(value, p, rel_tol=1e-3):
+            return Feedback(False, f"{name}: {value:.4f} is p_data(0) alone; divide by p_data(0) + p_g(0).")
+    return check_close(name, answer, expected, rtol=1e-3,
+                       hint="D*(x) = p_data(x) / (p_data(x) + p_g(x)); the 1/sqrt(2 pi) factors cancel.")
+
+
+def check_value_disjoint(answer) -> Feedback:
+    """Exercise 2: V(G, D*) when p_data and p_g have disjoint supports."""
+    name = "Exercise 2 (V at D*, disjoint supports)"
+    value = _number(answer)
+    if value is None:
+        return Feedback(False, f"{name}: expected a number; replace the ... with your answer")
+    if math.isclose(value, -LOG4, rel_tol=1e-3):
+        return Feedback(False, f"{name}: -log 4 is the value when p_g = p_data (JSD = 0). With disjoint supports "
+                               "the JSD is as large as it gets.")
+    if math.isclose(value, -LOG4 + 2.0, rel_tol=1e-3) or math.isclose(value, -LOG4 + 1.0, rel_tol=1e-3):
+        return Feedback(False, f"{name}: that uses JSD in bits (1); in nats, as everywhere here, it is log 2.")
+    return check_close(name, value, 0.0, atol=1e-3,
+                       hint="V(G, D*) = -log 4 + 2 JSD; for disjoint supports JSD = log 2. (Or: D* is 1 on real "
+                            "data and 0 on fakes, so both log terms are log 1.)")
+
+
+# ---------------------------------------------------------------- exercise 3: a generator step
+class _ZeroGenerator(nn.Module):
+    """G(z) = W z + c with W = c = 0: outputs zeros, has weights a gradient can reach."""
+
+    def __init__(self):
+        super().__init__()
+        self.latent_dim = 2
+        self.linear = nn.Linear(2, 1)
+        nn.init.zeros_(self.linear.weight)
+        nn.init.zeros_(self.linear.bias)
+
+    def forward(self, z):
+        return self.linear(z)
+
+
+class _AffineDiscriminator(nn.Module):
+    """D's logit s(x) = x - 3: it rejects the zero generator's samples (D = sigmoid(-3))."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor(1.0))
+        self.b = nn.Parameter(torch.tensor(-3.0))
+
+    def forward(self, x):
+        return self.w * x[:, 0] + self.b
+
+
+def check_generator_step(fn) -> Feedback:
+    """Exercise 3: ``fn(discriminator, generator, z, optimizer)`` makes one non-saturating generator step."""
+    name = "Exercise 3 (a generator step)"
+    if fn is None or fn is Ellipsis or not callable(fn):
+        return Feedback(False, f"{name}: expected a function, got {type(fn).__name__}")
+    z = torch.tensor([[1.0, 0.5], [-1.0, 2.0]])
+    disc, gen = _AffineDiscriminator(), _ZeroGenerator()
+    optimizer = torch.optim.SGD(gen.parameters(), lr=1.0)
+    d_before = [p.detach().clone() for p in disc.parameters()]
+    try:
+        fn(disc, gen, z, optimizer)
+        bias_after_one = gen.linear.bias.item()
+        fn(disc, gen, z, optimizer)
+    except Exception as exc:  # the learner's code may raise anything
+        return Feedback(False, f"{name}: your step raised {type(exc).__name__}: {exc}")
+    if not all(torch.equal(a, b) for a, b in zip(d_before, disc.parameters(), strict=True)):
+        return Feedback(False, f"{name}: the discriminator's weights changed. The generator step must only move G: "
+                               "step the optimizer you were given (it holds G's parameters).")
+    # one SGD step from c = 0: dL/dc = -(1 - sigmoid(-3)) for -log D(G(z)), -sigmoid(-3) for log(1 - D(G(z)))
+    nonsat, minimax = 1 - 1 / (1 + math.exp(-3)), 1 / (1 + math.exp(3))
+    if bias_after_one == 0.0:
+        return Feedback(False, f"{name}: G did not move: did you call loss.backward() and optimizer.step()? "
+                               "(And no .detach() on G(z) here: the gradient must reach G through D.)")
+    if math.isclose(bias_after_one, -nonsat, rel_tol=1e-4) or math.isclose(bias_after_one, -minimax, rel_tol=1e-4):
+        return Feedback(False, f"{name}: G moved *away* from looking real: a sign error. Minimise -log D(G(z)).")
+    if math.isclose(bias_after_one, minimax, rel_tol=1e-4):
+        return Feedback(False, f"{name}: that is the saturating minimax loss log(1 - D(G(z))): its gradient is only "
+                               f"{minimax:.3f} here, where D rejects the fakes. Use -log D(G(z)).")
+    if not math.isclose(bias_after_one, nonsat, rel_tol=1e-4):
+        return Feedback(False, f"{name}: after one step G's bias is {bias_after_one:.4f}, expected {nonsat:.4f}. "
+                               "Loss: the mean of -log D(G(z)), from logits (e.g. softplus(-s) or BCE with label 1).")
+    # a second step from the new point; without zero_grad the old gradient would be added again
+    s = 1.0 * nonsat - 3.0  # the fake logit after one step (w = 1)
+    expected_two = nonsat + (1 - 1 / (1 + math.exp(-s)))
+    if not math.isclose(gen.linear.bias.item(), expected_two, rel_tol=1e-4):
+        return Feedback(False, f"{name}: the first step is right but the second is not: call optimizer.zero_grad() "
+                               "first, or gradients pile up from step to step.")
+    return Feedback(True, f"{name}: correct (G's bias moved 0 -> {bias_after_one:.4f} -> {gen.linear.bias.item():.4f}, "
+                          "towards where D says 'real')")
+
+
+def check_high_quality_fraction(fn, samples: torch.Tensor, centers: torch.Tensor, std: float) -> Feedback:
+    """Exercise 4: ``fn(samples, centers, std)`` returns the fraction of samples within 3 std of their nearest centre."""
+    name = "Exercise 4 (high-quality samples)"
+    if fn is None or fn is Ellipsis or not callable(fn):
+        return Feedback(False, f"{name}: expected a function, got {type(fn).__name__}")
+    expected = mode_coverage(samples, centers, std).high_quality
+    try:
+        answer = fn(samples, centers, std)
+    except Exception as exc:  # the learner's code may raise anything
+        return Feedback(False, f"{name}: your function raised {type(exc).__name__}: {exc}")
+    value = _number(answer)
+    if value is None:
+        return Feedback(False, f"{name}: expected one number (a fraction), got {type(answer).__name__}")
+    distances = torch.cdist(samples.float(), centers.float())
+    if math.isclose(value, float((distances.min(1).values <= std).float().mean()), rel_tol=1e-6) and value != expected:
+        return Feedback(False, f"{name}: {value:.4f} uses 1 std; the threshold is 3 standard deviations.")
+    if math.isclose(value, float((distances <= 3 * std).float().mean()), rel_tol=1e-6) and value != expected:
+        return Feedback(False, f"{name}: {value:.4f} averages over all (sample, centre) pairs; take each sample's "
+                               "*nearest* centre (distances.min(dim=1)).")
+    return check_close(name, value, expected, rtol=1e-6,
+                       hint="torch.cdist(samples, centers).min(dim=1).values <= 3 * std, then the mean.")

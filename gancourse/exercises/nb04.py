@@ -1,0 +1,104 @@
+"""Exercise checkers for notebook 04 (Wasserstein GANs: losses, gradient penalty, clipping)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ..wgan import critic_loss, generator_wasserstein_loss, gradient_penalty
+from . import Feedback, check_close
+
+__all__ = [
+    "check_losses",
+    "check_image_penalty",
+    "check_soft_penalty_dual",
+    "check_clipped_lipschitz",
+]
+
+
+def _call(name: str, fn, *args):
+    """Run a learner's function; return (value, None) or (None, Feedback explaining the failure)."""
+    if fn is None or fn is Ellipsis or not callable(fn):
+        return None, Feedback(False, f"{name}: expected a function, got {type(fn).__name__}; replace the ... with your code")
+    try:
+        value = fn(*args)
+    except Exception as exc:  # the learner's code may raise anything
+        return None, Feedback(False, f"{name}: your function raised {type(exc).__name__}: {exc}")
+    if not isinstance(value, torch.Tensor) or value.numel() != 1:
+        got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        return None, Feedback(False, f"{name}: expected a scalar tensor, got {got}; average over the batch with .mean()")
+    return float(value.detach()), None
+
+
+def check_losses(my_critic_loss, my_generator_loss) -> Feedback:
+    """Exercise 1: ``my_critic_loss(real_scores, fake_scores)`` and ``my_generator_loss(fake_scores)``."""
+    name = "Exercise 1 (Wasserstein losses)"
+    g = torch.Generator().manual_seed(4)
+    real, fake = torch.randn(16, generator=g) + 1.0, torch.randn(16, generator=g) - 1.0
+    d_value, failure = _call(name, my_critic_loss, real, fake)
+    if failure:
+        return failure
+    g_value, failure = _call(name, my_generator_loss, fake)
+    if failure:
+        return failure
+    d_expected, g_expected = float(critic_loss(real, fake)), float(generator_wasserstein_loss(fake))
+    if math.isclose(d_value, -d_expected, rel_tol=1e-4):
+        return Feedback(False, f"{name}: the critic loss has the wrong sign. The critic *maximises* "
+                               "E[f(x_real)] - E[f(x_fake)], so the loss to minimise is E[f(x_fake)] - E[f(x_real)].")
+    if not math.isclose(d_value, d_expected, rel_tol=1e-4, abs_tol=1e-6):
+        return Feedback(False, f"{name}: critic loss {d_value:.4f}, expected {d_expected:.4f}: "
+                               "no logarithm and no sigmoid, just the mean scores.")
+    if math.isclose(g_value, -g_expected, rel_tol=1e-4):
+        return Feedback(False, f"{name}: the generator loss has the wrong sign: minimising +E[f(G(z))] pushes the "
+                               "fakes towards *low* critic scores, away from the data. Use -E[f(G(z))].")
+    return check_close(name, g_value, g_expected, rtol=1e-4,
+                       hint="the generator's loss is minus the critic's mean score on the fakes")
+
+
+def check_image_penalty(my_penalty) -> Feedback:
+    """Exercise 2: ``my_penalty(critic, x_real, x_fake, eps)`` for images of shape (N, C, H, W)."""
+    name = "Exercise 2 (gradient penalty on images)"
+    g = torch.Generator().manual_seed(5)
+    x_real, x_fake = 0.4 * torch.randn(6, 3, 4, 4, generator=g), 0.4 * torch.randn(6, 3, 4, 4, generator=g)
+    eps = torch.rand(6, generator=g)
+
+    def critic(x):  # f(x) = ||x||^2 / 2 per image, so grad f(x) = x: every image its own norm
+        return 0.5 * x.pow(2).flatten(1).sum(1)
+
+    value, failure = _call(name, my_penalty, critic, x_real, x_fake, eps)
+    if failure:
+        return failure
+    expected = float(gradient_penalty(critic, x_real, x_fake, eps=eps).detach())
+    x_hat = (eps[:, None, None, None] * x_real + (1 - eps[:, None, None, None]) * x_fake).numpy()
+    channel_norm = float(np.mean((np.sqrt((x_hat**2).sum(axis=1)) - 1) ** 2))
+    if math.isclose(value, channel_norm, rel_tol=1e-4):
+        return Feedback(False, f"{name}: you took the norm over axis 1 only (grad.norm(2, dim=1)), which for images "
+                               "is the channel axis. Flatten each sample first: grad.flatten(1).norm(2, dim=1).")
+    return check_close(name, value, expected, rtol=1e-4,
+                       hint="x_hat = eps x_real + (1 - eps) x_fake with eps reshaped to (N, 1, 1, 1); "
+                            "norm per sample over all of C, H, W; then mean((norm - 1)^2)")
+
+
+def check_soft_penalty_dual(answer) -> Feedback:
+    """Exercise 3: the raw dual of a linear critic for shift Delta = 3 and lambda = 5."""
+    name = "Exercise 3 (the soft constraint)"
+    delta, lam = 3.0, 5.0
+    slope = 1 + delta / (2 * lam)  # maximiser of a*Delta - lam*(a - 1)^2
+    return check_close(name, answer, slope * delta, rtol=1e-3,
+                       hint="maximise a*Delta - lam*(a - 1)^2 over the slope a, then the dual is a*Delta")
+
+
+def check_clipped_lipschitz(answer) -> Feedback:
+    """Exercise 4: the largest Lipschitz constant of f(x) = w . x + b, x in R^16, with every |w_i| <= 0.01."""
+    name = "Exercise 4 (what clipping allows)"
+    value = None
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        pass
+    if value is not None and math.isclose(value, 0.01, rel_tol=1e-3):
+        return Feedback(False, f"{name}: 0.01 bounds each weight, but the slope is ||w||_2, "
+                               "largest when every |w_i| = c: sqrt(16) * c.")
+    return check_close(name, answer, 0.04, rtol=1e-3, hint="the Lipschitz constant of w . x is ||w||_2")

@@ -1,0 +1,111 @@
+"""Headless tests of the notebook explorers: set a slider, assert the state it computes."""
+
+import math
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from gancourse import explorers
+from gancourse.entropy import cross_entropy, entropy, kl_divergence
+
+LOG2 = math.log(2)
+
+
+class FakeHandle:
+    """Stands in for IPython's DisplayHandle: records the figures it is asked to show."""
+
+    def __init__(self):
+        self.shown = []
+
+    def update(self, obj):
+        self.shown.append(obj)
+
+
+# ---------------------------------------------------------------- notebook 01
+def test_cross_entropy_state_normalises_q_and_satisfies_the_identity():
+    s = explorers.cross_entropy_state([0.5, 0.3, 0.2], [2.0, 1.0, 1.0])
+    np.testing.assert_allclose(s.q, [0.5, 0.25, 0.25])
+    assert s.entropy == pytest.approx(entropy([0.5, 0.3, 0.2]))
+    assert s.kl == pytest.approx(kl_divergence([0.5, 0.3, 0.2], [0.5, 0.25, 0.25]))
+    assert s.cross_entropy == pytest.approx(s.entropy + s.kl)
+    assert "H(p, q) = 1.0" in s.summary()
+
+
+def test_cross_entropy_state_bad_input():
+    with pytest.raises(ValueError, match="expected 3 q weights"):
+        explorers.cross_entropy_state([0.5, 0.3, 0.2], [1.0, 1.0])
+    with pytest.raises(ValueError, match="positive sum"):
+        explorers.cross_entropy_state([0.5, 0.5], [0.0, 0.0])
+
+
+def test_cross_entropy_explorer_sliders_drive_the_state_and_the_figure():
+    ex = explorers.CrossEntropyExplorer(p=[0.5, 0.3, 0.2])
+    np.testing.assert_allclose(ex.state.q, [1 / 3] * 3)  # starts uniform
+    ex._handle = FakeHandle()
+    for slider, value in zip(ex.sliders, [0.5, 0.3, 0.2], strict=True):
+        slider.value = value  # the same callback as dragging it
+    np.testing.assert_allclose(ex.state.q, [0.5, 0.3, 0.2])
+    assert ex.state.kl == pytest.approx(0.0, abs=1e-12)
+    assert ex.state.cross_entropy == pytest.approx(ex.state.entropy)  # H(p, p) = H(p), not 0
+    assert len(ex._handle.shown) == 3 and ex._handle.shown[-1].data.startswith(b"\x89PNG")
+    assert f"{ex.state.entropy:.4f}" in ex.figure._suptitle.get_text()
+    ex.sliders[0].value = 0.01
+    assert ex.state.cross_entropy == pytest.approx(float(cross_entropy(ex.p, ex.state.q)))
+    assert ex.state.kl > 1.0
+
+
+def test_plot_cross_entropy_state_draws_two_panels():
+    fig = explorers.plot_cross_entropy_state(explorers.cross_entropy_state([0.7, 0.3], [0.5, 0.5]))
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+
+
+# ---------------------------------------------------------------- notebook 02
+@pytest.mark.parametrize("separation,std", [(0.0, 1.0), (2.0, 1.0), (2.0, 0.1), (5.5, 0.5)])
+def test_divergence_state_values(separation, std):
+    s = explorers.divergence_state(separation, std)
+    assert s.kl == pytest.approx(separation**2 / (2 * std**2))
+    assert s.w1 == pytest.approx(separation)
+    assert 0 <= s.js <= LOG2 + 1e-12
+    assert np.trapezoid(s.p, s.x) == pytest.approx(1.0, abs=1e-3)
+    assert s.x[np.argmax(s.q)] == pytest.approx(separation, abs=0.05)
+    assert s.curves.separation[-1] == 6.0 and len(s.curves.js) == 121
+
+
+def test_divergence_explorer_sliders_drive_the_state():
+    ex = explorers.DivergenceExplorer(separation=1.0, std=1.0)
+    ex._handle = FakeHandle()
+    js_wide = ex.state.js
+    ex.std.value = 0.1  # narrow bumps: nearly disjoint supports
+    assert ex.state.std == 0.1
+    assert ex.state.js == pytest.approx(LOG2, abs=1e-4) and js_wide < 0.2
+    assert ex.state.w1 == pytest.approx(1.0)  # W1 does not care about the width
+    ex.separation.value = 4.0
+    assert ex.state.js == pytest.approx(LOG2, abs=1e-9)  # saturated: no gradient
+    assert ex.state.w1 == pytest.approx(4.0)  # still growing
+    assert len(ex._handle.shown) == 2
+    assert "W1 = 4.0000" in ex.figure._suptitle.get_text()
+
+
+def test_divergence_state_bad_input():
+    with pytest.raises(ValueError, match=r"separation in \[0, 6.0\]"):
+        explorers.divergence_state(7.0)
+    with pytest.raises(ValueError, match="positive std"):
+        explorers.divergence_state(1.0, std=0.0)
+
+
+def test_explorers_display_controls_then_a_static_figure(monkeypatch):
+    import IPython.display
+
+    shown = []
+
+    def fake_display(obj, display_id=None):
+        shown.append(obj)
+        return FakeHandle() if display_id else None
+
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    ex = explorers.DivergenceExplorer()
+    ex._ipython_display_()
+    assert shown[0] is ex.controls
+    assert isinstance(shown[1], IPython.display.Image)  # a plain PNG output: it survives a headless run
+    assert isinstance(ex._handle, FakeHandle)
