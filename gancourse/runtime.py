@@ -296,10 +296,11 @@ class FigureExplorer:
         """Recompute the explorer's state from the current control values."""
         raise NotImplementedError
 
-    def _start(self, sliders: Iterable[Any]) -> None:
+    def _start(self, sliders: Iterable[Any], figure: Any = None) -> None:
+        """Compute the first state, draw it (on ``figure`` if given) and watch ``sliders``."""
         self._handle = None  # IPython DisplayHandle once shown
         self.state = self.compute_state()
-        self.figure = self._plot(self.state)
+        self.figure = self._plot(self.state) if figure is None else self._plot(self.state, figure)
         for slider in sliders:
             slider.observe(self._on_change, names="value")
 

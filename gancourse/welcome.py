@@ -99,10 +99,14 @@ def sample_state(mu: float = 0.0, sigma: float = 1.0, n: int = 500, seed: int = 
 
 
 def plot_samples(state: SampleState, fig=None):
-    """Histogram of the samples with the true density on top; returns the Figure."""
-    from matplotlib.figure import Figure
+    """Histogram of the samples with the true density on top; returns the Figure.
 
-    fig = Figure(figsize=(7, 3)) if fig is None else fig
+    Draws on ``fig`` if given, else on a new pyplot figure (shown below the cell).
+    """
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(7, 3))
     fig.clear()
     ax = fig.add_subplot()
     ax.hist(state.samples, bins=40, density=True, alpha=0.5, label=f"{len(state.samples)} samples")
@@ -129,6 +133,7 @@ class SampleExplorer(FigureExplorer):
 
     def __init__(self, mu: float = 0.0, sigma: float = 1.0, n: int = 500):
         import ipywidgets as widgets
+        from matplotlib.figure import Figure
 
         self.sliders = {
             "mu": widgets.FloatSlider(value=mu, min=-3, max=3, step=0.1, description="μ"),
@@ -137,7 +142,7 @@ class SampleExplorer(FigureExplorer):
         }
         self.controls = widgets.HBox(list(self.sliders.values()))
         self._plot = plot_samples
-        self._start(self.sliders.values())
+        self._start(self.sliders.values(), figure=Figure(figsize=(7, 3)))  # not pyplot: no duplicate
 
     def compute_state(self) -> SampleState:
         return sample_state(**{name: s.value for name, s in self.sliders.items()})

@@ -29,7 +29,9 @@ class Feedback:
 def check_close(name: str, answer, expected, *, rtol: float = 1e-3, atol: float = 1e-6, hint: str = "") -> Feedback:
     """Compare a learner's numeric ``answer`` with ``expected`` (scalars or arrays).
 
-    Returns a :class:`Feedback` naming the exercise, both values and, on failure, ``hint``.
+    Returns a :class:`Feedback` naming the exercise and, on failure, what was received,
+    whether it is too high or too low (for scalars), and ``hint``. The expected value is
+    never printed: the checker helps, it does not hand out the answer.
     """
     if answer is None or answer is Ellipsis:
         return Feedback(False, f"{name}: no answer yet; replace the ... with your code")
@@ -42,7 +44,10 @@ def check_close(name: str, answer, expected, *, rtol: float = 1e-3, atol: float 
         return Feedback(False, f"{name}: expected shape {e.shape}, got {a.shape}. {hint}".strip())
     if np.allclose(a, e, rtol=rtol, atol=atol):
         return Feedback(True, f"{name}: correct ({np.array2string(a, precision=4)})")
-    return Feedback(
-        False,
-        f"{name}: expected {np.array2string(e, precision=4)}, got {np.array2string(a, precision=4)}. {hint}".strip(),
-    )
+    if not np.isfinite(a).all():
+        direction = "not finite"
+    elif a.ndim == 0:
+        direction = "too high" if a > e else "too low"
+    else:
+        direction = f"{int((~np.isclose(a, e, rtol=rtol, atol=atol)).sum())} of {a.size} entries are off"
+    return Feedback(False, f"{name}: not yet: got {np.array2string(a, precision=4)} ({direction}). {hint}".strip())
