@@ -8,7 +8,7 @@ notebook                  module
 ========================  ==================================================
 00_welcome                :mod:`gancourse.runtime`, :mod:`gancourse.welcome`
 01_cross_entropy          :mod:`gancourse.entropy`
-02_distributions          :mod:`gancourse.distributions`
+02_distributions          :mod:`gancourse.distributions`, :mod:`gancourse.toydata`
 03_gan_loop               :mod:`gancourse.gan`, :mod:`gancourse.models`,
                           :mod:`gancourse.metrics`, :mod:`gancourse.digits`,
                           :mod:`gancourse.live`

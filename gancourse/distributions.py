@@ -1,16 +1,13 @@
-"""Distributions a GAN works with: toy data, priors, push-forwards, and distances (notebook 02).
+r"""The generator's distribution and how far it is from the data (notebook 02).
 
-* **Toy data** known only through samples: 1-D Gaussians and mixtures, the 2-D ring of 8
-  Gaussians and the 5x5 grid of 25 Gaussians. Their mode centres and standard deviation are
-  public (``ring8_centers()``, ``RING8_STD``, ...) so that metrics can count covered modes.
 * **Push-forward**: the generator's distribution is the prior :math:`p(z)` pushed through
-  :math:`G`; in 1-D its density follows from the change of variables.
+  :math:`G`; in 1-D its density follows from the change of variables, and the quantile map
+  :math:`F^{-1} \circ \Phi` is a perfect 1-D generator.
 * **Distances as two distributions move apart**: KL, JS and the Wasserstein-1 distance,
   including the disjoint-support case that motivates the WGAN.
 
-Samplers return ``torch.float32`` tensors of shape ``(N, D)`` and take either a
-``torch.Generator`` or an integer ``seed`` (neither: the global torch RNG, which
-``gancourse.seed_everything`` seeds).
+The toy datasets (ring of 8, grid of 25, 1-D mixtures) live in :mod:`gancourse.toydata`;
+they are re-exported here, so ``from gancourse.distributions import sample_ring8`` keeps working.
 """
 
 from __future__ import annotations
@@ -24,8 +21,26 @@ import torch
 from scipy.integrate import cumulative_trapezoid
 from scipy.special import ndtr, ndtri
 
+from .toydata import (
+    GRID25_SPACING,
+    GRID25_STD,
+    RING8_RADIUS,
+    RING8_STD,
+    GaussianMixture,
+    _check_n,
+    grid25,
+    grid25_centers,
+    mixture_1d,
+    ring8,
+    ring8_centers,
+    sample_gaussian_1d,
+    sample_grid25,
+    sample_mixture_1d,
+    sample_ring8,
+)
+
 __all__ = [
-    # toy data
+    # toy data, re-exported from gancourse.toydata
     "GaussianMixture",
     "RING8_RADIUS",
     "RING8_STD",
@@ -58,212 +73,6 @@ __all__ = [
     "disjoint_uniform_curves",
     "separation_gradients",
 ]
-
-#: Ring of 8 Gaussians: centres on a circle of this radius (Metz et al., 2017, Unrolled GANs).
-RING8_RADIUS = 2.0
-#: Standard deviation of each of the 8 ring modes.
-RING8_STD = 0.02
-#: 5x5 grid of 25 Gaussians: centres at ``spacing * {-2, -1, 0, 1, 2}`` (as in Lin et al., 2018, PacGAN).
-GRID25_SPACING = 2.0
-#: Standard deviation of each of the 25 grid modes.
-GRID25_STD = 0.05
-
-
-# --------------------------------------------------------------------------------------
-# Random streams
-# --------------------------------------------------------------------------------------
-def _generator(generator: torch.Generator | None, seed: int | None) -> torch.Generator | None:
-    """One random stream: the one passed, a fresh one from ``seed``, or None (global RNG)."""
-    if generator is not None and seed is not None:
-        raise ValueError("expected a generator or a seed, got both; pass only one of them")
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"expected a torch.Generator, got {type(generator).__name__}; "
-            "make one with torch.Generator().manual_seed(0), or pass seed=0"
-        )
-    if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"expected a non-negative integer seed, got {seed!r}")
-        return torch.Generator().manual_seed(int(seed))
-    return generator
-
-
-def _check_n(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"expected a positive integer number of samples n, got {n!r}")
-    return int(n)
-
-
-# --------------------------------------------------------------------------------------
-# Toy data: Gaussian mixtures
-# --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class GaussianMixture:
-    r"""An isotropic Gaussian mixture :math:`\sum_k w_k\, \mathcal N(\mu_k, \sigma_k^2 I)`.
-
-    Attributes
-    ----------
-    centers : torch.Tensor, shape (K, D)
-        Mode centres :math:`\mu_k`.
-    stds : torch.Tensor, shape (K,)
-        Per-mode standard deviations :math:`\sigma_k`.
-    weights : torch.Tensor, shape (K,)
-        Mixing weights :math:`w_k`, summing to 1.
-    """
-
-    centers: torch.Tensor
-    stds: torch.Tensor
-    weights: torch.Tensor
-
-    def __post_init__(self):
-        c, s, w = self.centers, self.stds, self.weights
-        if c.ndim != 2:
-            raise ValueError(f"expected centers of shape (K, D), got {tuple(c.shape)}; for 1-D use mixture_1d")
-        k = c.shape[0]
-        if tuple(s.shape) != (k,) or tuple(w.shape) != (k,):
-            raise ValueError(
-                f"expected stds and weights of shape ({k},) to match {k} centers, "
-                f"got {tuple(s.shape)} and {tuple(w.shape)}"
-            )
-        if bool((s <= 0).any()):
-            raise ValueError(f"expected positive standard deviations, got {s.tolist()}")
-        if bool((w < 0).any()) or abs(float(w.sum()) - 1) > 1e-5:
-            raise ValueError(
-                f"expected non-negative weights summing to 1, got {w.tolist()}; normalise with w / w.sum()"
-            )
-
-    @property
-    def dim(self) -> int:
-        """Data dimension D."""
-        return self.centers.shape[1]
-
-    def sample(self, n: int, *, generator: torch.Generator | None = None, seed: int | None = None,
-               return_labels: bool = False):
-        """Draw ``n`` points, shape (n, D); with ``return_labels`` also the mode index of each, shape (n,)."""
-        n = _check_n(n)
-        g = _generator(generator, seed)
-        labels = torch.multinomial(self.weights, n, replacement=True, generator=g)  # (n,)
-        noise = torch.randn(n, self.dim, generator=g)  # (n, D)
-        x = self.centers[labels] + self.stds[labels, None] * noise  # (n, D)
-        return (x, labels) if return_labels else x
-
-    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        """Log-density at points ``x`` of shape (N, D); returns shape (N,)."""
-        x = torch.as_tensor(x, dtype=self.centers.dtype)
-        if x.ndim != 2 or x.shape[1] != self.dim:
-            raise ValueError(f"expected points of shape (N, {self.dim}), got {tuple(x.shape)}")
-        sq = ((x[:, None, :] - self.centers[None]) ** 2).sum(-1)  # (N, K)
-        var = self.stds**2  # (K,)
-        log_comp = -0.5 * sq / var - 0.5 * self.dim * torch.log(2 * math.pi * var)  # (N, K)
-        return torch.logsumexp(log_comp + torch.log(self.weights), dim=1)  # (N,)
-
-
-def _mixture(centers, std) -> GaussianMixture:
-    centers = torch.as_tensor(centers, dtype=torch.float32)
-    k = centers.shape[0]
-    return GaussianMixture(centers, torch.full((k,), float(std)), torch.full((k,), 1.0 / k))
-
-
-def ring8_centers(radius: float = RING8_RADIUS) -> torch.Tensor:
-    r"""The 8 mode centres of the ring dataset, shape (8, 2): :math:`r(\cos 2\pi k/8, \sin 2\pi k/8)`."""
-    angles = 2 * math.pi * torch.arange(8, dtype=torch.float64) / 8
-    unit = torch.stack([angles.cos(), angles.sin()], dim=1)  # (8, 2)
-    unit = torch.where(unit.abs() < 1e-12, 0.0, unit)  # exact zeros instead of 1e-16
-    return (radius * unit).float()
-
-
-def grid25_centers(spacing: float = GRID25_SPACING) -> torch.Tensor:
-    """The 25 mode centres of the grid dataset, shape (25, 2): ``spacing * {-2..2}^2``, row-major."""
-    ticks = spacing * torch.arange(-2, 3, dtype=torch.float32)  # (5,)
-    gx, gy = torch.meshgrid(ticks, ticks, indexing="ij")
-    return torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)  # (25, 2)
-
-
-def ring8(radius: float = RING8_RADIUS, std: float = RING8_STD) -> GaussianMixture:
-    """The ring of 8 equally weighted Gaussians (Metz et al., 2017) as a :class:`GaussianMixture`."""
-    return _mixture(ring8_centers(radius), std)
-
-
-def grid25(spacing: float = GRID25_SPACING, std: float = GRID25_STD) -> GaussianMixture:
-    """The 5x5 grid of 25 equally weighted Gaussians (Lin et al., 2018) as a :class:`GaussianMixture`."""
-    return _mixture(grid25_centers(spacing), std)
-
-
-def mixture_1d(means, stds, weights=None) -> GaussianMixture:
-    """A 1-D Gaussian mixture; ``weights`` default to equal. Scalars make a single Gaussian."""
-    means = torch.atleast_1d(torch.as_tensor(means, dtype=torch.float32))
-    stds = torch.atleast_1d(torch.as_tensor(stds, dtype=torch.float32))
-    if stds.numel() not in (1, means.numel()):
-        raise ValueError(f"expected one std or {means.numel()} (one per mean), got {stds.numel()}")
-    stds = stds.expand_as(means).clone()
-    if weights is None:
-        weights = torch.full_like(means, 1.0 / means.numel())
-    weights = torch.atleast_1d(torch.as_tensor(weights, dtype=torch.float32))
-    return GaussianMixture(means[:, None], stds, weights)
-
-
-def sample_ring8(n: int, *, generator: torch.Generator | None = None, seed: int | None = None,
-                 radius: float = RING8_RADIUS, std: float = RING8_STD) -> torch.Tensor:
-    """Draw ``n`` points from the ring of 8 Gaussians, shape (n, 2).
-
-    Parameters
-    ----------
-    n : int
-        Number of points.
-    generator : torch.Generator, optional
-        Random stream to draw from.
-    seed : int, optional
-        Seed for a fresh stream (instead of ``generator``). Neither: the global torch RNG.
-    radius : float
-        Radius of the circle of mode centres (see :func:`ring8_centers`).
-    std : float
-        Standard deviation of each mode (:data:`RING8_STD`).
-
-    Returns
-    -------
-    torch.Tensor, shape (n, 2), float32
-        Each point picks one of the 8 modes with probability 1/8.
-
-    References
-    ----------
-    .. [1] L. Metz, B. Poole, D. Pfau and J. Sohl-Dickstein, "Unrolled Generative Adversarial
-       Networks", ICLR 2017, Section 3.1.
-
-    Examples
-    --------
-    >>> sample_ring8(4, seed=0).shape
-    torch.Size([4, 2])
-    """
-    return ring8(radius, std).sample(n, generator=generator, seed=seed)
-
-
-def sample_grid25(n: int, *, generator: torch.Generator | None = None, seed: int | None = None,
-                  spacing: float = GRID25_SPACING, std: float = GRID25_STD) -> torch.Tensor:
-    """Draw ``n`` points from the 5x5 grid of 25 Gaussians, shape (n, 2).
-
-    Parameters are those of :func:`sample_ring8`, with ``spacing`` (distance between
-    neighbouring centres, :func:`grid25_centers`) in place of ``radius`` and
-    :data:`GRID25_STD` as the default ``std``.
-
-    References
-    ----------
-    .. [1] Z. Lin, A. Khetan, G. Fanti and S. Oh, "PacGAN: The power of two samples in
-       generative adversarial networks", NeurIPS 2018.
-    """
-    return grid25(spacing, std).sample(n, generator=generator, seed=seed)
-
-
-def sample_gaussian_1d(n: int, mean: float = 0.0, std: float = 1.0, *,
-                       generator: torch.Generator | None = None, seed: int | None = None) -> torch.Tensor:
-    r"""Draw ``n`` samples of :math:`\mathcal N(\mu, \sigma^2)`, shape (n, 1)."""
-    return mixture_1d(mean, std).sample(n, generator=generator, seed=seed)
-
-
-def sample_mixture_1d(n: int, means, stds, weights=None, *,
-                      generator: torch.Generator | None = None, seed: int | None = None) -> torch.Tensor:
-    """Draw ``n`` samples of a 1-D Gaussian mixture, shape (n, 1)."""
-    return mixture_1d(means, stds, weights).sample(n, generator=generator, seed=seed)
-
 
 # --------------------------------------------------------------------------------------
 # 1-D densities (NumPy in -> NumPy out, tensor in -> tensor out)

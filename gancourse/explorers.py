@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from .distributions import SeparationCurves, gaussian_pdf, gaussian_separation_curves
@@ -33,10 +34,13 @@ __all__ = [
     "DivergenceState",
     "divergence_state",
     "plot_divergence_state",
+    "plot_distance_curves",
     "DivergenceExplorer",
 ]
 
 LOG2 = math.log(2.0)
+#: Base font size of the explorers' figures (points; matplotlib's default is 10).
+FONT_SIZE = 11
 
 
 # --------------------------------------------------------------------------------------
@@ -80,21 +84,26 @@ def cross_entropy_state(p, q_weights) -> CrossEntropyState:
 
 def plot_cross_entropy_state(state: CrossEntropyState, fig: Figure | None = None) -> Figure:
     """Draw p and q side by side, and H(p, q) as the stack H(p) + KL(p || q)."""
-    fig = fig if fig is not None else Figure(figsize=(9, 3), dpi=80, layout="constrained")
+    fig = fig if fig is not None else Figure(figsize=(9, 3.2), dpi=100, layout="constrained")
     fig.clear()
-    ax_pq, ax_h = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
-    k = np.arange(state.p.size)
-    ax_pq.bar(k - 0.2, state.p, width=0.4, label="p (fixed)", color="tab:blue")
-    ax_pq.bar(k + 0.2, state.q, width=0.4, label="q (sliders)", color="tab:orange")
-    ax_pq.set(xticks=k, xlabel="outcome k", ylabel="probability", ylim=(0, 1))
-    ax_pq.legend(loc="upper right")
-    ax_h.bar([0], [state.entropy], color="tab:blue", label="H(p)")
-    ax_h.bar([0], [state.kl], bottom=[state.entropy], color="tab:red", label="KL(p||q)")
-    ax_h.axhline(state.cross_entropy, color="k", lw=1)
-    ax_h.set(xticks=[], ylabel="nats", title=f"H(p, q) = {state.cross_entropy:.3f}",
-             ylim=(0, max(3.0, 1.1 * state.cross_entropy)))
-    ax_h.legend(loc="upper right")
-    fig.suptitle(state.summary(), fontsize=10)
+    with rc_context({"font.size": FONT_SIZE}):
+        ax_pq, ax_h = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
+        k = np.arange(state.p.size)
+        ax_pq.bar(k - 0.2, state.p, width=0.4, label="p (fixed)", color="tab:blue")
+        ax_pq.bar(k + 0.2, state.q, width=0.4, label="q (sliders)", color="tab:orange")
+        ax_pq.set(xticks=k, xlabel="outcome k", ylabel="probability", ylim=(0, 1))
+        ax_pq.legend(loc="upper right")
+        # one stacked bar on the left of the panel; the legend, with the values, on its right
+        ax_h.bar([0], [state.entropy], width=0.8, color="tab:blue", label=f"H(p) = {state.entropy:.3f}")
+        ax_h.bar([0], [state.kl], width=0.8, bottom=[state.entropy], color="tab:red",
+                 label=f"KL(p||q) = {state.kl:.3f}")
+        ax_h.plot([-0.5, 0.5], [state.cross_entropy] * 2, color="k", lw=1.5,
+                  label=f"H(p, q) = {state.cross_entropy:.3f}")
+        ax_h.set(xticks=[], xlim=(-0.6, 2.6), ylabel="nats", ylim=(0, max(3.1, 1.05 * state.cross_entropy)))
+        handles, labels = ax_h.get_legend_handles_labels()  # order: H(p), KL, then their sum H(p, q)
+        ax_h.legend(handles[1:] + handles[:1], labels[1:] + labels[:1], loc="center right",
+                    fontsize=FONT_SIZE - 1)
+        fig.suptitle(state.summary())
     return fig
 
 
@@ -144,7 +153,7 @@ class DivergenceState:
 
     separation: float  #: distance between the means of p = N(0, std^2) and q = N(separation, std^2)
     std: float  #: the common standard deviation
-    x: np.ndarray  #: (M,) grid for the density plot
+    x: np.ndarray  #: (M,) grid for the density plot, from -3.5 std to separation + 3.5 std
     p: np.ndarray  #: (M,) density of p on the grid
     q: np.ndarray  #: (M,) density of q on the grid
     curves: SeparationCurves = field(repr=False)  #: KL, JS, W1 over all separations on the slider
@@ -161,7 +170,7 @@ class DivergenceState:
 
 def divergence_state(separation: float, std: float = 1.0, max_separation: float = 6.0,
                      n_curve: int = 121) -> DivergenceState:
-    """KL, JS and W1 between N(0, std^2) and N(separation, std^2), plus their curves.
+    r"""KL, JS and W1 between N(0, std^2) and N(separation, std^2), plus their curves.
 
     Parameters
     ----------
@@ -173,6 +182,11 @@ def divergence_state(separation: float, std: float = 1.0, max_separation: float 
         Right end of the curves.
     n_curve : int
         Number of separations on which the curves are computed.
+
+    Notes
+    -----
+    The density grid runs from :math:`-3.5\sigma` to :math:`\Delta + 3.5\sigma`: just wide enough
+    for both bumps, so the density panel follows the slider instead of showing empty space.
     """
     if not 0 <= separation <= max_separation:
         raise ValueError(f"expected a separation in [0, {max_separation}], got {separation}")
@@ -180,33 +194,79 @@ def divergence_state(separation: float, std: float = 1.0, max_separation: float 
         raise ValueError(f"expected a positive std, got {std}")
     curves = gaussian_separation_curves(np.linspace(0, max_separation, n_curve), std)
     now = gaussian_separation_curves([separation], std)
-    x = np.linspace(-0.5 - 4 * std, max_separation + 0.5 + 4 * std, 600)  # fixed for a given std
+    x = np.linspace(-3.5 * std, separation + 3.5 * std, 600)  # just wide enough for both bumps
     return DivergenceState(
         float(separation), float(std), x, gaussian_pdf(x, 0.0, std), gaussian_pdf(x, separation, std),
         curves, float(now.kl[0]), float(now.js[0]), float(now.w1[0]),
     )
 
 
+#: Units of each distance, for axis labels: KL and JS are in nats, W1 in the units of x.
+_DISTANCE_LABELS = {
+    "kl": ("KL(p||q)", "nats", "tab:blue"),
+    "js": ("JS(p, q)", "nats", "tab:orange"),
+    "w1": ("W1(p, q)", "distance (units of x)", "tab:green"),
+}
+
+
+def plot_distance_curves(axes, curves: SeparationCurves, names=("kl", "js", "w1"), *, at: float | None = None,
+                         xlabel: str = "separation Δ") -> None:
+    """Draw each distance of ``curves`` against the separation, one panel each, with its own units.
+
+    KL and JS are in nats, W1 in the units of x, so they never share an axis. The JS panel
+    is scaled to [0, log 2] with log 2 marked: its saturation is the point of notebook 02.
+
+    Parameters
+    ----------
+    axes : sequence of matplotlib Axes
+        One per entry of ``names``.
+    curves : SeparationCurves
+        From :func:`gancourse.gaussian_separation_curves` or :func:`gancourse.disjoint_uniform_curves`.
+    names : sequence of {"kl", "js", "w1"}
+        Which distances to draw, in the order of ``axes``.
+    at : float, optional
+        A separation to mark with a vertical line and a dot on each curve (the explorer's slider).
+    xlabel : str
+        Label of every x-axis.
+    """
+    axes = list(np.atleast_1d(axes))
+    if len(axes) != len(names) or any(name not in _DISTANCE_LABELS for name in names):
+        raise ValueError(
+            f"expected one axes per distance name, names from {sorted(_DISTANCE_LABELS)}; "
+            f"got {len(axes)} axes for names {list(names)}"
+        )
+    for ax, name in zip(axes, names, strict=True):
+        title, unit, color = _DISTANCE_LABELS[name]
+        values = getattr(curves, name)
+        ax.plot(curves.separation, values, color=color)
+        ax.set(title=title, xlabel=xlabel, ylabel=unit)
+        if name == "js":
+            ax.axhline(LOG2, color="gray", ls=":", lw=1.2)
+            ax.text(curves.separation[-1], LOG2, "log 2", va="bottom", ha="right", color="gray")
+            ax.set_ylim(0, 1.2 * LOG2)
+        else:
+            finite = values[np.isfinite(values)]
+            ax.set_ylim(0, 1.05 * max(float(finite.max()) if finite.size else 1.0, 1e-9))
+        if at is not None:
+            ax.axvline(at, color="k", lw=0.8)
+            ax.plot([at], [np.interp(at, curves.separation, values)], "ko", ms=5)
+
+
 def plot_divergence_state(state: DivergenceState, fig: Figure | None = None) -> Figure:
-    """Left: the two densities. Right: KL, JS and W1 against separation, with a marker at the current one."""
-    fig = fig if fig is not None else Figure(figsize=(9, 3.2), dpi=80, layout="constrained")
+    """Top: the two densities. Bottom: KL, JS and W1 against separation, a marker at the current one."""
+    fig = fig if fig is not None else Figure(figsize=(10, 5.4), dpi=100, layout="constrained")
     fig.clear()
-    ax_d, ax_c = fig.subplots(1, 2)
-    ax_d.fill_between(state.x, state.p, alpha=0.4, color="tab:gray", label="p = N(0, std²)")
-    ax_d.fill_between(state.x, state.q, alpha=0.4, color="tab:purple", label="q = N(separation, std²)")
-    ax_d.set(xlabel="x", ylabel="density")
-    ax_d.legend(loc="upper right", fontsize=8)
-    c = state.curves
-    ax_c.plot(c.separation, c.kl, label="KL(p||q)", color="tab:blue")
-    ax_c.plot(c.separation, c.js, label="JS(p, q)", color="tab:orange")
-    ax_c.plot(c.separation, c.w1, label="W1(p, q)", color="tab:green")
-    ax_c.axhline(LOG2, color="gray", ls=":", lw=1)
-    ax_c.text(c.separation[-1], LOG2, "log 2", va="bottom", ha="right", color="gray", fontsize=8)
-    ax_c.axvline(state.separation, color="k", lw=0.8)
-    ax_c.plot([state.separation] * 3, [state.kl, state.js, state.w1], "ko", ms=4)
-    ax_c.set(xlabel="separation of the means", ylabel="nats / distance", ylim=(0, 1.1 * c.separation[-1]))
-    ax_c.legend(loc="upper left", fontsize=8)
-    fig.suptitle(state.summary(), fontsize=10)
+    with rc_context({"font.size": FONT_SIZE}):
+        grid = fig.add_gridspec(2, 3)
+        ax_d = fig.add_subplot(grid[0, :])
+        ax_d.fill_between(state.x, state.p, alpha=0.4, color="tab:gray", label="p = N(0, std²)")
+        ax_d.fill_between(state.x, state.q, alpha=0.4, color="tab:purple", label="q = N(separation, std²)")
+        top = 1.3 * max(state.p.max(), state.q.max())  # headroom for the one-row legend
+        ax_d.set(xlabel="x", ylabel="density", xlim=(state.x[0], state.x[-1]), ylim=(0, top))
+        ax_d.legend(loc="upper center", ncol=2)
+        curve_axes = [fig.add_subplot(grid[1, i]) for i in range(3)]
+        plot_distance_curves(curve_axes, state.curves, at=state.separation, xlabel="separation of the means")
+        fig.suptitle(state.summary())
     return fig
 
 

@@ -71,10 +71,11 @@ def test_nb02_exercise1_w1_by_hand():
 
 
 def test_nb02_exercise2_generator():
-    assert nb02.check_generator(lambda z: 3 + 0.5 * z)
+    right = nb02.check_generator(lambda z: 3 + 0.5 * z)
+    assert right and "N(3, 0.5²)" in right.message  # the prompt's notation: std 0.5, variance 0.25
     assert nb02.check_generator(lambda z: 3 - 0.5 * z)  # also N(3, 0.25): G need not be increasing
     variance = nb02.check_generator(lambda z: 3 + 0.25 * z)
-    assert not variance and "variance" in variance.message
+    assert not variance and "variance" in variance.message and "N(3, 0.5²)" in variance.message
     shift = nb02.check_generator(lambda z: 0.5 * z)
     assert not shift and "shift" in shift.message and "std" not in shift.message
     shape = nb02.check_generator(lambda z: z[:, 0])

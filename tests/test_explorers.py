@@ -55,9 +55,16 @@ def test_cross_entropy_explorer_sliders_drive_the_state_and_the_figure():
     assert ex.state.kl > 1.0
 
 
-def test_plot_cross_entropy_state_draws_two_panels():
-    fig = explorers.plot_cross_entropy_state(explorers.cross_entropy_state([0.7, 0.3], [0.5, 0.5]))
+def test_plot_cross_entropy_state_draws_two_panels_and_labels_the_stack():
+    state = explorers.cross_entropy_state([0.5, 0.3, 0.2], [0.1, 0.3, 0.6])  # the notebook's start
+    fig = explorers.plot_cross_entropy_state(state)
     assert isinstance(fig, Figure) and len(fig.axes) == 2
+    ax_h = fig.axes[1]
+    assert ax_h.get_title() == ""  # the suptitle already says it
+    labels = [t.get_text() for t in ax_h.get_legend().get_texts()]
+    assert labels == [f"H(p) = {state.entropy:.3f}", f"KL(p||q) = {state.kl:.3f}",
+                      f"H(p, q) = {state.cross_entropy:.3f}"]
+    assert state.kl / ax_h.get_ylim()[1] > 0.15  # the KL part is clearly visible at the start
 
 
 # ---------------------------------------------------------------- notebook 02
@@ -70,6 +77,35 @@ def test_divergence_state_values(separation, std):
     assert np.trapezoid(s.p, s.x) == pytest.approx(1.0, abs=1e-3)
     assert s.x[np.argmax(s.q)] == pytest.approx(separation, abs=0.05)
     assert s.curves.separation[-1] == 6.0 and len(s.curves.js) == 121
+
+
+@pytest.mark.parametrize("separation,std", [(0.0, 1.0), (2.0, 1.0), (1.0, 0.1)])
+def test_divergence_state_density_grid_just_covers_both_bumps(separation, std):
+    s = explorers.divergence_state(separation, std)
+    assert s.x[0] == pytest.approx(-3.5 * std) and s.x[-1] == pytest.approx(separation + 3.5 * std)
+
+
+def test_plot_divergence_state_gives_each_distance_its_units():
+    fig = explorers.plot_divergence_state(explorers.divergence_state(2.0, 1.0))
+    density, kl, js, w1 = fig.axes
+    assert density.get_xlim() == pytest.approx((-3.5, 5.5))
+    assert [ax.get_ylabel() for ax in (kl, js, w1)] == ["nats", "nats", "distance (units of x)"]
+    assert js.get_ylim()[1] == pytest.approx(1.2 * LOG2)  # JS has its own scale, log 2 in view
+    assert any(line.get_ydata()[0] == pytest.approx(LOG2) for line in js.get_lines())
+
+
+def test_plot_distance_curves_draws_the_chosen_panels_and_checks_them():
+    from gancourse.distributions import disjoint_uniform_curves
+
+    curves = disjoint_uniform_curves(np.linspace(0, 4, 9))  # KL is infinite: leave it out
+    axes = Figure().subplots(1, 2)
+    explorers.plot_distance_curves(axes, curves, names=["js", "w1"], at=2.0)
+    assert [ax.get_title() for ax in axes] == ["JS(p, q)", "W1(p, q)"]
+    assert axes[1].get_ylim()[1] == pytest.approx(4.2)
+    with pytest.raises(ValueError, match="one axes per distance name"):
+        explorers.plot_distance_curves(axes, curves)  # three names, two axes
+    with pytest.raises(ValueError, match="one axes per distance name"):
+        explorers.plot_distance_curves(axes, curves, names=["js", "tv"])
 
 
 def test_divergence_explorer_sliders_drive_the_state():

@@ -67,7 +67,7 @@ def check_generator(fn) -> Feedback:
     target = 3.0 + 0.5 * z
     distance = wasserstein_1d(x, target).item()
     if distance < 0.02:
-        return Feedback(True, f"{name}: correct (mean {mean:.3f}, std {std:.3f}, W1 to N(3, 0.25) = {distance:.4f})")
+        return Feedback(True, f"{name}: correct (mean {mean:.3f}, std {std:.3f}, W1 to N(3, 0.5²) = {distance:.4f})")
     hints = []
     if abs(mean - 3.0) > 0.02:
         hints.append(f"the mean is {mean:.3f}, not 3: add a shift")
@@ -76,7 +76,7 @@ def check_generator(fn) -> Feedback:
                      + (" (0.25 is the variance, not the std)" if abs(std - 0.25) < 0.02 else ""))
     if not hints:
         hints.append("mean and std are right but the shape is not Gaussian: use an affine map a + b*z")
-    return Feedback(False, f"{name}: W1 to N(3, 0.25) is {distance:.4f}; " + "; ".join(hints) + ".")
+    return Feedback(False, f"{name}: W1 to N(3, 0.5²) is {distance:.4f}; " + "; ".join(hints) + ".")
 
 
 def check_disjoint_distances(js, w1) -> Feedback:
