@@ -12,7 +12,7 @@ notebook                  module
 03_gan_loop               :mod:`gancourse.gan`, :mod:`gancourse.models`,
                           :mod:`gancourse.metrics`, :mod:`gancourse.digits`,
                           :mod:`gancourse.live`
-04_wgan                   :mod:`gancourse.wgan`
+04_wgan                   :mod:`gancourse.wgan`, :mod:`gancourse.wgan_experiments`
 ========================  ==================================================
 
 Interactive explorers live in :mod:`gancourse.explorers`, exercise checkers in

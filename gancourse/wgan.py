@@ -9,14 +9,23 @@ maximise the Kantorovich-Rubinstein dual of the Wasserstein-1 distance,
 The sup runs over 1-Lipschitz functions; two ways of keeping the critic (close to)
 1-Lipschitz are here: clipping every weight to [-c, c] (Arjovsky et al. 2017) and
 penalising gradient norms that differ from 1 (Gulrajani et al. 2017).
+
+The training entry points `train_wgan` and `train_wgan_gp` are notebook 03's
+`gancourse.train_gan` with these losses and hooks. The notebook's experiments (sweeps,
+comparisons over seeds, the digits) are in :mod:`gancourse.wgan_experiments`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
+
+from .gan import History, discriminator_step, train_gan
+from .models import MLPDiscriminator
 
 __all__ = [
     "critic_loss",
@@ -27,6 +36,12 @@ __all__ = [
     "gradient_penalty",
     "penalty_hook",
     "critic_gradient_norms",
+    "train_critic",
+    "W1Estimate",
+    "estimate_w1",
+    "wasserstein_assignment",
+    "train_wgan",
+    "train_wgan_gp",
 ]
 
 # Loss functions carry the objective they belong to, so a mismatched pair (a BCE-trained
@@ -315,6 +330,7 @@ def gradient_penalty(
     x_fake: torch.Tensor,
     *,
     eps: torch.Tensor | None = None,
+    one_sided: bool = False,
 ) -> torch.Tensor:
     r"""The WGAN-GP penalty: mean over the batch of :math:`(\|\nabla f(\hat x)\|_2 - 1)^2`.
 
@@ -331,6 +347,10 @@ def gradient_penalty(
     eps : torch.Tensor of shape (N,), optional
         :math:`\epsilon \sim U[0, 1]`, one per sample; drawn when omitted (pass it to
         make the interpolates reproducible, as the tests do).
+    one_sided : bool
+        Penalise only norms above 1, :math:`\max(0, \|\nabla f(\hat x)\|_2 - 1)^2`
+        (Petzka et al. 2018; mentioned by Gulrajani et al. 2017, section 4). The default
+        is the paper's two-sided penalty.
 
     Returns
     -------
@@ -357,6 +377,8 @@ def gradient_penalty(
     ----------
     I. Gulrajani, F. Ahmed, M. Arjovsky, V. Dumoulin, A. Courville. Improved Training of
     Wasserstein GANs. NeurIPS 2017, arXiv:1704.00028.
+    H. Petzka, A. Fischer, D. Lukovnikov. On the regularization of Wasserstein GANs.
+    ICLR 2018, arXiv:1709.08894.
 
     Examples
     --------
@@ -378,16 +400,19 @@ def gradient_penalty(
     # Interpolates between paired real and fake samples; neither end needs a gradient.
     x_hat = eps * x_real.detach() + (1 - eps) * x_fake.detach()  # (N, ...)
     norms = critic_gradient_norms(critic, x_hat, create_graph=True)  # (N,)
-    return ((norms - 1) ** 2).mean()
+    excess = (norms - 1).clamp(min=0) if one_sided else norms - 1
+    return (excess**2).mean()
 
 
-def penalty_hook(lam: float = 10.0) -> Callable[[Callable, torch.Tensor, torch.Tensor], torch.Tensor]:
+def penalty_hook(lam: float = 10.0, *, one_sided: bool = False) -> Callable[[Callable, torch.Tensor, torch.Tensor], torch.Tensor]:
     r"""A ``penalty`` for `gancourse.train_gan`: :math:`\lambda \cdot` `gradient_penalty`.
 
     Parameters
     ----------
     lam : float
         :math:`\lambda`, the penalty weight; Gulrajani et al. 2017 use 10 throughout.
+    one_sided : bool
+        Passed to `gradient_penalty`.
 
     Returns
     -------
@@ -398,7 +423,373 @@ def penalty_hook(lam: float = 10.0) -> Callable[[Callable, torch.Tensor, torch.T
         raise ValueError(f"expected a positive penalty weight lam, got {lam}; the paper uses lam=10")
 
     def penalty(critic, x_real: torch.Tensor, x_fake: torch.Tensor) -> torch.Tensor:
-        return lam * gradient_penalty(critic, x_real, x_fake)
+        return lam * gradient_penalty(critic, x_real, x_fake, one_sided=one_sided)
 
     penalty.lam = lam
     return penalty
+
+
+# ---------------------------------------------------------------------------------------
+# A critic alone: estimating W1 between two fixed samples
+# ---------------------------------------------------------------------------------------
+
+
+def _as_sampler(name: str, data) -> Callable[[int], torch.Tensor]:
+    """A callable ``sample(n)``: the one given, or rows drawn with replacement from a tensor."""
+    if callable(data):
+        return data
+    if not isinstance(data, torch.Tensor) or data.ndim < 2:
+        got = tuple(data.shape) if isinstance(data, torch.Tensor) else type(data).__name__
+        raise ValueError(
+            f"expected {name} as a tensor of shape (N, D) (or a callable n -> samples), got {got}; "
+            "for 1-D data add a feature axis with x[:, None]"
+        )
+    return lambda n: data[torch.randint(data.shape[0], (n,))]
+
+
+def train_critic(
+    sample_p,
+    sample_q,
+    *,
+    critic: nn.Module | None = None,
+    method: str = "gp",
+    steps: int = 500,
+    batch_size: int = 256,
+    lr: float | None = None,
+    lam: float = 10.0,
+    one_sided: bool = False,
+    c: float = 0.01,
+    seed: int = 0,
+) -> tuple[nn.Module, list[float]]:
+    r"""Train a critic alone to separate two fixed distributions P and Q (no generator moves).
+
+    Each step is notebook 03's `discriminator_step` with the critic loss. Q plays the
+    generator's part: the "generator" is the identity, its "noise" a batch of Q.
+
+    Parameters
+    ----------
+    sample_p, sample_q : torch.Tensor of shape (N, D), or callable
+        Samples of P (the "real" side, scored high) and Q, or functions ``n -> (n, D)``.
+    critic : nn.Module, optional
+        :math:`f`; default ``MLPDiscriminator(D, hidden_dim=64, n_hidden=2)``.
+    method : {"gp", "clip"}
+        Keep :math:`f` Lipschitz by the gradient penalty (:math:`\lambda` = ``lam``,
+        Adam) or by clipping weights to :math:`[-c, c]` (RMSProp), as in the papers.
+    steps, batch_size : int
+        Critic updates and samples per batch.
+    lr : float, optional
+        Default 1e-3 for "gp" (the paper's 1e-4 needs about ten times the steps on
+        these small problems) and the paper's 5e-5 for "clip".
+    lam, one_sided : float, bool
+        The penalty's :math:`\lambda` and form (`gradient_penalty`), for "gp".
+    c : float
+        The clip value, for "clip".
+    seed : int
+        Seeds the critic's initialisation and the batches.
+
+    Returns
+    -------
+    critic : nn.Module
+        The trained critic, in evaluation mode.
+    duals : list of float
+        :math:`\mathbb{E}_P[f] - \mathbb{E}_Q[f]` on each step's batches (before the step).
+    """
+    if method not in ("gp", "clip"):
+        raise ValueError(f"unknown method {method!r}; expected 'gp' (gradient penalty) or 'clip' (weight clipping)")
+    torch.manual_seed(seed)
+    sample_p, sample_q = _as_sampler("sample_p", sample_p), _as_sampler("sample_q", sample_q)
+    if critic is None:
+        critic = MLPDiscriminator(sample_p(1).shape[1], hidden_dim=64, n_hidden=2)
+    _check_critic(critic)
+    if method == "gp":
+        optimizer = torch.optim.Adam(critic.parameters(), lr=lr or 1e-3, betas=(0.5, 0.9))
+        penalty, after = penalty_hook(lam, one_sided=one_sided), None
+    else:
+        optimizer = torch.optim.RMSprop(critic.parameters(), lr=lr or 5e-5)
+        penalty, after = None, clipping_hook(c)
+        after(critic)  # start inside the box, as the clipped weights will stay
+    identity = nn.Identity()  # the fixed "generator": x_fake = z = a batch of Q
+    duals = []
+    critic.train()
+    for _ in range(steps):
+        out = discriminator_step(critic, identity, sample_p(batch_size), sample_q(batch_size), optimizer,
+                                 critic_loss, penalty=penalty)
+        if after is not None:
+            after(critic)
+        duals.append(out["real_score"] - out["fake_score"])
+    return critic.eval(), duals
+
+
+@dataclass
+class W1Estimate:
+    r"""What `estimate_w1` returns.
+
+    Attributes
+    ----------
+    w1 : float
+        The estimate of :math:`W_1(P, Q)`: ``dual / slope``.
+    dual : float
+        :math:`\mathbb{E}_P[f] - \mathbb{E}_Q[f]` of the trained critic on all the samples.
+    slope : float
+        Mean gradient norm :math:`\|\nabla f\|` on interpolates between P and Q.
+    critic : nn.Module
+        The trained critic :math:`f`.
+    duals : list of float
+        The dual objective on each training batch.
+    """
+
+    w1: float
+    dual: float
+    slope: float
+    critic: nn.Module = field(repr=False)
+    duals: list[float] = field(repr=False, default_factory=list)
+
+
+def estimate_w1(x: torch.Tensor, y: torch.Tensor, *, rescale: bool = True, one_sided: bool = True,
+                **train_kwargs) -> W1Estimate:
+    r"""Estimate :math:`W_1` between two samples by training a critic on the KR dual.
+
+    Parameters
+    ----------
+    x, y : torch.Tensor, shape (N, D) and (M, D)
+        Samples of P and Q (for 1-D data, shape (N, 1)).
+    rescale : bool
+        Divide the dual value by the critic's mean gradient norm on interpolates (see
+        Notes). ``False`` returns the raw dual value as ``w1``.
+    **train_kwargs
+        Passed to `train_critic` (``steps``, ``lr``, ``lam``, ``method``, ``seed``, ...).
+
+    Returns
+    -------
+    W1Estimate
+
+    Notes
+    -----
+    By the Kantorovich-Rubinstein duality (Arjovsky et al. 2017, eq. 2)
+
+    .. math::
+
+        W_1(P, Q) = \sup_{\|f\|_L \le 1} \mathbb{E}_{x \sim P}[f(x)] - \mathbb{E}_{y \sim Q}[f(y)],
+
+    so any 1-Lipschitz critic gives a lower bound, and the best one gives W1. The
+    gradient penalty is a *soft* constraint: for two shifted distributions a linear
+    critic :math:`f(x) = a x` maximises :math:`a\Delta - \lambda (a - 1)^2` at
+    :math:`a = 1 + \Delta / (2\lambda)`, so the raw dual overshoots W1 by the factor
+    :math:`a`, more as the distributions move apart. Dividing by the slope the critic
+    actually has, measured where the penalty measures it, undoes this. A clipped critic
+    is K-Lipschitz for an unknown K (eq. 3); the same division estimates K.
+
+    Why one-sided by default: in one dimension the two-sided penalty has a trap. A critic
+    whose initial slope has the wrong sign must pass through slope 0, where the penalty
+    is :math:`\lambda`, to reach the right one; instead it settles at
+    :math:`a = -(1 - \Delta / (2\lambda))` and reports a negative dual. Penalising only
+    slopes above 1 removes the barrier. (In two or more dimensions a gradient can rotate
+    without shrinking, so the trap is special to 1-D.)
+
+    The estimate targets :math:`W_1` of the two *empirical* distributions; compare it
+    with `gancourse.wasserstein_1d` (1-D) or `wasserstein_assignment` on the same samples.
+
+    Examples
+    --------
+    >>> x, y = torch.randn(2000, 1), torch.randn(2000, 1) + 2.0
+    >>> est = estimate_w1(x, y, steps=300)
+    >>> abs(est.w1 - 2.0) < 0.2
+    True
+    """
+    for name, s in (("x", x), ("y", y)):
+        if not isinstance(s, torch.Tensor) or s.ndim != 2:
+            got = tuple(s.shape) if isinstance(s, torch.Tensor) else type(s).__name__
+            raise ValueError(
+                f"expected {name} as a tensor of shape (N, D), got {got}; for 1-D data add a feature axis with {name}[:, None]"
+            )
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"expected x and y with the same number of features, got {x.shape[1]} and {y.shape[1]}")
+    critic, duals = train_critic(x, y, one_sided=one_sided, **train_kwargs)
+    with torch.no_grad():
+        dual = float(critic(x).mean() - critic(y).mean())
+    # Interpolates of random (x, y) pairs, as in the penalty, on a private random stream.
+    g = torch.Generator().manual_seed(train_kwargs.get("seed", 0))
+    n = max(x.shape[0], y.shape[0])
+    xs, ys = x[torch.randint(x.shape[0], (n,), generator=g)], y[torch.randint(y.shape[0], (n,), generator=g)]
+    eps = torch.rand(n, 1, generator=g)
+    slope = float(critic_gradient_norms(critic, eps * xs + (1 - eps) * ys).mean())
+    return W1Estimate(w1=dual / slope if rescale else dual, dual=dual, slope=slope, critic=critic, duals=duals)
+
+
+def wasserstein_assignment(x, y) -> float:
+    r"""Exact :math:`W_1` between two equal-size samples in any dimension, by optimal assignment.
+
+    Parameters
+    ----------
+    x, y : array_like or torch.Tensor, shape (N, D)
+        Two samples of the same size N.
+
+    Returns
+    -------
+    float
+        :math:`\min_\sigma \frac1N \sum_i \|x_i - y_{\sigma(i)}\|_2` over permutations
+        :math:`\sigma`.
+
+    Notes
+    -----
+    Between two uniform empirical distributions of N points each, an optimal transport
+    plan can be taken to be a permutation (Birkhoff's theorem), so W1 is a linear
+    assignment problem, solved exactly by `scipy.optimize.linear_sum_assignment` in
+    :math:`O(N^3)`: fine for N up to a few thousand. It is the ground truth the critic's
+    estimate is compared with in 2-D.
+
+    Examples
+    --------
+    >>> wasserstein_assignment([[0.0, 0.0], [1.0, 0.0]], [[1.0, 3.0], [0.0, 3.0]])
+    3.0
+    """
+    from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
+
+    a, b = (np.asarray(v.detach().cpu() if isinstance(v, torch.Tensor) else v, dtype=np.float64) for v in (x, y))
+    if a.ndim == 1:
+        a, b = a[:, None], b[:, None] if b.ndim == 1 else b
+    if a.ndim != 2 or b.ndim != 2 or a.shape != b.shape:
+        raise ValueError(
+            f"expected two samples of the same shape (N, D), got {a.shape} and {b.shape}; "
+            "draw as many points from each (for different sizes, subsample the larger)"
+        )
+    cost = cdist(a, b)  # (N, N) Euclidean distances
+    rows, cols = linear_sum_assignment(cost)
+    return float(cost[rows, cols].mean())
+
+
+# ---------------------------------------------------------------------------------------
+# Training WGANs: notebook 03's loop with the Wasserstein losses
+# ---------------------------------------------------------------------------------------
+
+
+def _wasserstein_losses(kwargs: dict) -> tuple[Callable, Callable]:
+    d_loss = kwargs.pop("d_loss", critic_loss)
+    g_loss = kwargs.pop("g_loss", generator_wasserstein_loss)
+    check_loss_pair(d_loss, g_loss)
+    if getattr(d_loss, "objective", None) != _WASSERSTEIN:
+        raise ValueError(
+            "a WGAN trains its critic with critic_loss; for a BCE-trained GAN call gancourse.train_gan"
+        )
+    return d_loss, g_loss
+
+
+def train_wgan(
+    generator: nn.Module,
+    critic: nn.Module,
+    sample_real: Callable[[int], torch.Tensor],
+    *,
+    steps: int,
+    batch_size: int = 64,
+    latent_dim: int,
+    lr: float = 5e-5,
+    c: float = 0.01,
+    n_critic: int = 5,
+    **kwargs,
+) -> History:
+    r"""Train a WGAN with weight clipping (Arjovsky et al. 2017, Algorithm 1).
+
+    This is `gancourse.train_gan` with the Wasserstein losses, ``n_critic`` critic steps
+    per generator step and `clip_weights` after every critic step.
+
+    Parameters
+    ----------
+    generator, critic : nn.Module
+        :math:`g_\theta` and :math:`f_w` (one unbounded score per sample; no sigmoid, no BatchNorm).
+    sample_real : callable
+        ``sample_real(n)`` returns n real samples.
+    steps, batch_size, latent_dim : int
+        Generator updates, the batch size m (paper: 64) and the size of z.
+    lr : float
+        :math:`\alpha`, RMSProp's learning rate for both players (paper: 5e-5).
+    c : float
+        The clip value (paper: 0.01).
+    n_critic : int
+        Critic steps per generator step (paper: 5).
+    **kwargs
+        Passed on to `gancourse.train_gan` (``metrics``, ``eval_every``, ``callbacks``,
+        ``progress``, ``seed``, ``history``).
+
+    Returns
+    -------
+    History
+        ``d_loss`` is the critic loss, so ``-history["d_loss"]`` is the critic's running
+        estimate of :math:`K \cdot W_1`.
+
+    Notes
+    -----
+    The paper uses RMSProp because momentum-based optimisers made training unstable
+    with clipping (section 3). Its defaults are for images; the course's toy runs keep
+    them unless a notebook cell says otherwise.
+    """
+    _check_critic(critic)
+    d_loss, g_loss = _wasserstein_losses(kwargs)
+    clip_weights(critic, c)  # start inside [-c, c], where every later step leaves the critic
+    return train_gan(
+        generator, critic, sample_real,
+        steps=steps, batch_size=batch_size, latent_dim=latent_dim,
+        d_optimizer=torch.optim.RMSprop(critic.parameters(), lr=lr),
+        g_optimizer=torch.optim.RMSprop(generator.parameters(), lr=lr),
+        d_loss=d_loss, g_loss=g_loss, n_critic=n_critic,
+        after_d_step=clipping_hook(c),
+        **kwargs,
+    )
+
+
+def train_wgan_gp(
+    generator: nn.Module,
+    critic: nn.Module,
+    sample_real: Callable[[int], torch.Tensor],
+    *,
+    steps: int,
+    batch_size: int = 64,
+    latent_dim: int,
+    lr: float = 1e-4,
+    betas: tuple[float, float] = (0.0, 0.9),
+    lam: float = 10.0,
+    n_critic: int = 5,
+    **kwargs,
+) -> History:
+    r"""Train a WGAN-GP (Gulrajani et al. 2017, Algorithm 1).
+
+    This is `gancourse.train_gan` with the Wasserstein losses, ``n_critic`` critic steps
+    per generator step, and :math:`\lambda \cdot` `gradient_penalty` added to the critic loss.
+
+    Parameters
+    ----------
+    generator, critic : nn.Module
+        :math:`G_\theta` and :math:`D_w` (one unbounded score per sample; no sigmoid, no BatchNorm).
+    sample_real : callable
+        ``sample_real(n)`` returns n real samples.
+    steps, batch_size, latent_dim : int
+        Generator updates, the batch size m (paper: 64) and the size of z.
+    lr : float
+        :math:`\alpha`, Adam's learning rate for both players (paper: 1e-4).
+    betas : (float, float)
+        Adam's :math:`(\beta_1, \beta_2)`: (0, 0.9) in Algorithm 1; the authors' toy
+        and some image experiments use (0.5, 0.9).
+    lam : float
+        :math:`\lambda` (paper: 10).
+    n_critic : int
+        Critic steps per generator step (paper: 5).
+    **kwargs
+        Passed on to `gancourse.train_gan`.
+
+    Returns
+    -------
+    History
+        ``history["penalty"]`` holds :math:`\lambda \cdot \mathrm{GP}` per step, and
+        ``-(history["d_loss"] - history["penalty"])`` the critic's estimate of :math:`W_1`.
+    """
+    _check_critic(critic)
+    d_loss, g_loss = _wasserstein_losses(kwargs)
+    return train_gan(
+        generator, critic, sample_real,
+        steps=steps, batch_size=batch_size, latent_dim=latent_dim,
+        d_optimizer=torch.optim.Adam(critic.parameters(), lr=lr, betas=betas),
+        g_optimizer=torch.optim.Adam(generator.parameters(), lr=lr, betas=betas),
+        d_loss=d_loss, g_loss=g_loss, n_critic=n_critic,
+        penalty=penalty_hook(lam),
+        **kwargs,
+    )

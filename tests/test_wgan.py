@@ -14,10 +14,16 @@ from gancourse.wgan import (
     clipping_hook,
     critic_gradient_norms,
     critic_loss,
+    estimate_w1,
     generator_wasserstein_loss,
     gradient_penalty,
     penalty_hook,
+    train_critic,
+    wasserstein_assignment,
 )
+
+# The penalty keeps its graph (create_graph=True), so float() on it warns harmlessly.
+pytestmark = pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad:UserWarning")
 
 
 def _bce_d_loss(real_logits, fake_logits):
@@ -282,3 +288,204 @@ def test_public_names_are_exported():
 
     for name in wgan.__all__:
         assert getattr(gancourse, name) is getattr(wgan, name)
+
+
+@pytest.mark.parametrize(("w", "expected"), [([0.3, 0.4], 0.0), ([3.0, 4.0], 16.0), ([0.0, 1.0], 0.0)])
+def test_one_sided_penalty_only_punishes_norms_above_one(w, expected):
+    w = torch.tensor(w)
+    x = torch.randn(8, 2)
+    got = gradient_penalty(lambda v: v @ w, x, x.flip(0), one_sided=True)
+    assert float(got) == pytest.approx(expected, abs=1e-6)
+
+
+# --------------------------------------------------------------------------- exact W1 by assignment
+
+
+def test_assignment_w1_matches_scipy_in_1d():
+    from scipy.stats import wasserstein_distance
+
+    g = np.random.default_rng(0)
+    x, y = g.normal(size=(50, 1)), g.normal(1.0, 2.0, size=(50, 1))
+    assert wasserstein_assignment(x, y) == pytest.approx(wasserstein_distance(x[:, 0], y[:, 0]), rel=1e-9)
+
+
+def test_assignment_w1_matches_brute_force_over_permutations():
+    from itertools import permutations
+
+    g = np.random.default_rng(1)
+    x, y = g.normal(size=(6, 2)), g.normal(size=(6, 2))
+    cost = np.linalg.norm(x[:, None] - y[None], axis=2)
+    brute = min(cost[np.arange(6), list(p)].mean() for p in permutations(range(6)))
+    assert wasserstein_assignment(torch.tensor(x), torch.tensor(y)) == pytest.approx(brute)
+
+
+@pytest.mark.parametrize("shift", [[0.0, 0.0], [3.0, 4.0]])
+def test_assignment_w1_of_a_shifted_copy_is_the_shift_length(shift):
+    x = torch.randn(40, 2)
+    assert wasserstein_assignment(x, x + torch.tensor(shift)) == pytest.approx(math.hypot(*shift), abs=1e-5)
+
+
+def test_assignment_w1_rejects_unequal_sizes():
+    with pytest.raises(ValueError, match="same shape"):
+        wasserstein_assignment(np.zeros((4, 2)), np.zeros((5, 2)))
+
+
+# --------------------------------------------------------------------------- a critic alone
+
+
+@pytest.mark.parametrize("shift", [-1.5, 2.0])
+def test_estimate_w1_of_shifted_gaussians(shift):
+    """Equal-sigma Gaussians: W1 = |mu1 - mu2|; the estimate is within 10 %."""
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(2000, 1, generator=g), torch.randn(2000, 1, generator=g) + shift
+    est = estimate_w1(x, y, steps=250)
+    assert est.w1 == pytest.approx(abs(shift), rel=0.1)
+    assert est.dual > 0  # a critic scores P above Q: the dual is never negative at the optimum
+
+
+def test_two_sided_penalty_trap_in_1d_and_one_sided_escape():
+    """Seed 0 starts with the wrong slope sign: the two-sided penalty keeps it there.
+
+    The trapped critic has slope a = -(1 - Delta / (2 lambda)) = -0.9 for Delta = 2,
+    lambda = 10, so its dual is about -1.8; the one-sided penalty reaches +2.2 (a = 1.1).
+    """
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(2000, 1, generator=g), torch.randn(2000, 1, generator=g) + 2.0
+    trapped = estimate_w1(x, y, steps=250, one_sided=False, seed=0)
+    free = estimate_w1(x, y, steps=250, one_sided=True, seed=0)
+    assert trapped.dual < 0 < free.dual
+    assert trapped.slope == pytest.approx(0.9, abs=0.05)
+    assert free.slope == pytest.approx(1.1, abs=0.05)
+
+
+def test_train_critic_with_clipping_keeps_weights_in_range():
+    critic, duals = train_critic(torch.randn(200, 2), torch.randn(200, 2) + 1, method="clip", c=0.02, steps=20)
+    assert all(bool((p.abs() <= torch.tensor(0.02)).all()) for p in critic.parameters())
+    assert len(duals) == 20
+
+
+def test_train_critic_rejects_unknown_method_and_1d_tensors():
+    with pytest.raises(ValueError, match="unknown method"):
+        train_critic(torch.zeros(4, 1), torch.zeros(4, 1), method="hinge")
+    with pytest.raises(ValueError, match=r"x\[:, None\]"):
+        estimate_w1(torch.zeros(4), torch.zeros(4, 1))
+
+
+# --------------------------------------------------------------------------- training entry points
+
+
+def _spy_train_gan(monkeypatch):
+    calls = {}
+
+    def fake_train_gan(generator, discriminator, sample_real, **kwargs):
+        calls.update(kwargs, generator=generator, discriminator=discriminator)
+        return "history"
+
+    monkeypatch.setattr(wgan, "train_gan", fake_train_gan)
+    return calls
+
+
+def test_train_wgan_calls_the_shared_loop_with_paper_settings(monkeypatch):
+    calls = _spy_train_gan(monkeypatch)
+    G, D = nn.Linear(2, 2), _mlp(scale=10.0)
+    assert wgan.train_wgan(G, D, torch.randn, steps=3, latent_dim=2) == "history"
+    assert calls["d_loss"] is critic_loss and calls["g_loss"] is generator_wasserstein_loss
+    assert calls["n_critic"] == 5 and calls["batch_size"] == 64 and calls.get("penalty") is None
+    assert isinstance(calls["d_optimizer"], torch.optim.RMSprop)
+    assert calls["d_optimizer"].defaults["lr"] == 5e-5 and calls["after_d_step"].c == 0.01
+    assert all(bool((p.abs() <= torch.tensor(0.01)).all()) for p in D.parameters())  # clipped from the start
+
+
+def test_train_wgan_gp_calls_the_shared_loop_with_paper_settings(monkeypatch):
+    calls = _spy_train_gan(monkeypatch)
+    wgan.train_wgan_gp(nn.Linear(2, 2), _mlp(), torch.randn, steps=3, latent_dim=2)
+    assert calls["d_loss"] is critic_loss and calls["g_loss"] is generator_wasserstein_loss
+    assert calls["n_critic"] == 5 and calls["penalty"].lam == 10.0 and calls.get("after_d_step") is None
+    opt = calls["d_optimizer"]
+    assert isinstance(opt, torch.optim.Adam) and opt.defaults["lr"] == 1e-4 and opt.defaults["betas"] == (0.0, 0.9)
+
+
+@pytest.mark.parametrize("entry", ["train_wgan", "train_wgan_gp"])
+def test_entry_points_refuse_a_bce_discriminator_with_a_wasserstein_generator(entry):
+    with pytest.raises(ValueError, match="mismatched losses"):
+        getattr(wgan, entry)(nn.Linear(2, 2), _mlp(), torch.randn, steps=1, latent_dim=2, d_loss=_bce_d_loss)
+    with pytest.raises(ValueError, match="critic_loss"):
+        getattr(wgan, entry)(nn.Linear(2, 2), _mlp(), torch.randn, steps=1, latent_dim=2,
+                             d_loss=_bce_d_loss, g_loss=_bce_g_loss)
+
+
+@pytest.mark.parametrize("entry", ["train_wgan", "train_wgan_gp"])
+def test_entry_points_refuse_a_sigmoid_critic(entry):
+    disc = nn.Sequential(nn.Linear(2, 4), nn.Linear(4, 1), nn.Sigmoid())
+    with pytest.raises(ValueError, match="Sigmoid"):
+        getattr(wgan, entry)(nn.Linear(2, 2), disc, torch.randn, steps=1, latent_dim=2)
+
+
+def test_train_wgan_gp_runs_and_records_the_penalty():
+    from gancourse.models import MLPDiscriminator, MLPGenerator
+
+    torch.manual_seed(0)
+    G, D = MLPGenerator(2, 2, 16, 1), MLPDiscriminator(2, 16, 1)
+    history = wgan.train_wgan_gp(G, D, lambda n: torch.randn(n, 2) + 3, steps=4, batch_size=16,
+                                 latent_dim=2, progress=False)
+    assert len(history) == 4 and np.all(history["penalty"] >= 0)
+
+
+def test_train_wgan_clips_after_every_critic_step():
+    from gancourse.models import MLPDiscriminator, MLPGenerator
+
+    torch.manual_seed(0)
+    G, D = MLPGenerator(2, 2, 16, 1), MLPDiscriminator(2, 16, 1)
+    seen = []
+    wgan.train_wgan(G, D, lambda n: torch.randn(n, 2), steps=2, batch_size=8, latent_dim=2, lr=0.5, c=0.03,
+                    progress=False, callbacks=[lambda step, h: seen.append(max(float(p.abs().max()) for p in D.parameters()))])
+    assert max(seen) <= 0.03 + 1e-7
+
+
+# --------------------------------------------------------------------------- exercise checkers (notebook 04)
+
+
+def _solution_penalty(critic, x_real, x_fake, eps):
+    e = eps.view(-1, 1, 1, 1)
+    x_hat = (e * x_real + (1 - e) * x_fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+def _channel_norm_penalty(critic, x_real, x_fake, eps):
+    e = eps.view(-1, 1, 1, 1)
+    x_hat = (e * x_real + (1 - e) * x_fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.norm(2, dim=1) - 1) ** 2).mean()
+
+
+def test_exercise_checkers_accept_the_solutions():
+    from gancourse.exercises import nb04
+
+    assert nb04.check_losses(lambda r, f: f.mean() - r.mean(), lambda f: -f.mean())
+    assert nb04.check_image_penalty(_solution_penalty)
+    assert nb04.check_soft_penalty_dual(3.9)
+    assert nb04.check_clipped_lipschitz(0.04)
+
+
+@pytest.mark.parametrize(
+    ("check", "args", "message"),
+    [
+        ("check_losses", (lambda r, f: r.mean() - f.mean(), lambda f: -f.mean()), "critic loss has the wrong sign"),
+        ("check_losses", (lambda r, f: f.mean() - r.mean(), lambda f: f.mean()), "generator loss has the wrong sign"),
+        ("check_losses", (..., lambda f: -f.mean()), "expected a function"),
+        ("check_image_penalty", (_channel_norm_penalty,), "axis 1 only"),
+        ("check_image_penalty", (lambda *a: None,), "no answer yet"),
+        ("check_image_penalty", (lambda *a: torch.zeros(3),), "scalar tensor"),
+        ("check_soft_penalty_dual", (3.0,), "W1 itself"),
+        ("check_soft_penalty_dual", (4.5,), "maximise a*Delta"),
+        ("check_soft_penalty_dual", (...,), "no answer yet"),
+        ("check_clipped_lipschitz", (0.01,), "sqrt"),
+    ],
+)
+def test_exercise_checkers_explain_common_mistakes(check, args, message):
+    from gancourse.exercises import nb04
+
+    feedback = getattr(nb04, check)(*args)
+    assert not feedback
+    assert message in feedback.message

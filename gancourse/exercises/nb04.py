@@ -26,6 +26,9 @@ def _call(name: str, fn, *args):
         value = fn(*args)
     except Exception as exc:  # the learner's code may raise anything
         return None, Feedback(False, f"{name}: your function raised {type(exc).__name__}: {exc}")
+    if value is None or value is Ellipsis:
+        return None, Feedback(False, f"{name}: no answer yet; your function returns {value!r}. "
+                                     "Replace the ... with your code and return the loss")
     if not isinstance(value, torch.Tensor) or value.numel() != 1:
         got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
         return None, Feedback(False, f"{name}: expected a scalar tensor, got {got}; average over the batch with .mean()")
@@ -38,10 +41,10 @@ def check_losses(my_critic_loss, my_generator_loss) -> Feedback:
     g = torch.Generator().manual_seed(4)
     real, fake = torch.randn(16, generator=g) + 1.0, torch.randn(16, generator=g) - 1.0
     d_value, failure = _call(name, my_critic_loss, real, fake)
-    if failure:
+    if failure is not None:
         return failure
     g_value, failure = _call(name, my_generator_loss, fake)
-    if failure:
+    if failure is not None:
         return failure
     d_expected, g_expected = float(critic_loss(real, fake)), float(generator_wasserstein_loss(fake))
     if math.isclose(d_value, -d_expected, rel_tol=1e-4):
@@ -68,7 +71,7 @@ def check_image_penalty(my_penalty) -> Feedback:
         return 0.5 * x.pow(2).flatten(1).sum(1)
 
     value, failure = _call(name, my_penalty, critic, x_real, x_fake, eps)
-    if failure:
+    if failure is not None:
         return failure
     expected = float(gradient_penalty(critic, x_real, x_fake, eps=eps).detach())
     x_hat = (eps[:, None, None, None] * x_real + (1 - eps[:, None, None, None]) * x_fake).numpy()
@@ -86,6 +89,12 @@ def check_soft_penalty_dual(answer) -> Feedback:
     name = "Exercise 3 (the soft constraint)"
     delta, lam = 3.0, 5.0
     slope = 1 + delta / (2 * lam)  # maximiser of a*Delta - lam*(a - 1)^2
+    try:
+        if math.isclose(float(answer), delta, rel_tol=1e-3):
+            return Feedback(False, f"{name}: {delta:g} is W1 itself, the dual of a critic with slope exactly 1. "
+                                   "The penalty is soft: a slope a little above 1 gains more dual than it pays in penalty.")
+    except (TypeError, ValueError):
+        pass
     return check_close(name, answer, slope * delta, rtol=1e-3,
                        hint="maximise a*Delta - lam*(a - 1)^2 over the slope a, then the dual is a*Delta")
 

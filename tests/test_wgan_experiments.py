@@ -1,0 +1,63 @@
+"""Tests for gancourse.wgan_experiments: notebook 04's experiments, on tiny budgets."""
+
+import numpy as np
+import pytest
+import torch
+
+from gancourse import wgan_experiments as wx
+
+
+def test_gaussian_sweep_estimates_within_ten_percent():
+    sweep = wx.gaussian_w1_sweep(shifts=(-2.0,), n=2000, steps=250)
+    np.testing.assert_allclose(sweep.exact, [2.0])  # W1 = |mu1 - mu2|, whichever side mu2 is on
+    assert np.all(np.abs(sweep.rel_error) < 0.10)
+    assert "error vs exact" in str(sweep)
+
+
+def test_gaussian_sweep_rejects_zero_shift():
+    with pytest.raises(ValueError, match="non-zero shifts"):
+        wx.gaussian_w1_sweep(shifts=(0.0, 1.0))
+
+
+def test_compare_critics_clips_one_critic_only():
+    result = wx.compare_critics("ring8", steps=30, n_eval=200, hidden_dim=16)
+    assert np.abs(result.weights["clip"]).max() <= 0.01 + 1e-7
+    assert np.abs(result.weights["gp"]).max() > 0.01
+    assert result.grad_norms["gp"].shape == (200,)
+    assert 0 <= result.at_clip_bounds() <= 1
+    assert result.w1_samples > 0
+
+
+def test_compare_critics_rejects_unknown_dataset():
+    with pytest.raises(ValueError, match="unknown dataset"):
+        wx.compare_critics("swissroll")
+
+
+@pytest.mark.parametrize("method", wx.TOY_METHODS)
+def test_toy_run_records_aligned_metrics(method):
+    config = {"steps": 4, "eval_every": 2, "n_eval": 50, "hidden_dim": 8, "n_hidden": 1, "batch_size": 16}
+    run = wx.train_toy_run("grid25", method, seed=0, config=config)
+    assert run["metric_step"] == [2, 4]
+    for key in ("modes", "high_quality", "w1", "estimate", "dual"):
+        assert len(run[key]) == 2 and np.all(np.isfinite(run[key]))
+    assert run["samples"].shape == (1000, 2)
+
+
+def test_toy_comparison_table_lists_every_method():
+    def run(modes, w1):
+        return {"modes": [0.0, modes], "high_quality": [0.0, 0.5], "w1": [2.0, w1], "estimate": [1.8, 0.2]}
+
+    ckpt = {"runs": {m: [run(8, 0.1), run(6, 0.3)] for m in wx.TOY_METHODS}}
+    table = wx.toy_comparison_table({"ring8": ckpt})
+    assert table.count("ring8") == 3
+    assert " 7.0/8" in table and "0.200 +- 0.100" in table and "+1.00" in table
+
+
+def test_wgan_gp_digits_checkpoint_round_trip(tmp_path):
+    ckpt = wx.train_wgan_gp_digits({"steps": 2, "eval_every": 1, "width": 8}, progress=False)
+    assert ckpt["snapshots"].shape == (2, 16, 1, 8, 8)
+    assert set(ckpt["history"]["metrics"]) >= {"critic_w1", "frechet", "inception_score"}
+    path = tmp_path / "wgan_gp_digits.pt"
+    torch.save(ckpt, path)
+    generator, loaded = wx.load_wgan_gp_digits(path=path)
+    assert not generator.training and loaded["config"]["width"] == 8
