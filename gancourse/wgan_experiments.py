@@ -39,6 +39,7 @@ __all__ = [
     "train_toy_comparison",
     "train_toy_comparison_ring8",
     "train_toy_comparison_grid25",
+    "real_vs_real_w1",
     "toy_comparison_table",
     "plot_toy_samples",
     "plot_toy_tracking",
@@ -202,7 +203,8 @@ class CriticComparison:
         for ax, (name, title) in zip(axes, (("clip", "weight clipping"), ("gp", "gradient penalty")), strict=True):
             with torch.no_grad():
                 values = self.critics[name](grid).reshape(gx.shape)
-            ax.contourf(gx, gy, values, levels=20, cmap="viridis")
+            filled = ax.contourf(gx, gy, values, levels=20, cmap="viridis")
+            ax.figure.colorbar(filled, ax=ax, shrink=0.8, label="critic value f(x)")
             ax.scatter(*self.x_fake[:300].T, s=2, color="white", alpha=0.5, label="Q: data + noise")
             ax.scatter(*self.x_real[:300].T, s=4, color="red", label="P: data")
             ax.set_title(f"critic value, {title}")
@@ -218,18 +220,28 @@ class CriticComparison:
 
         if axes is None:
             _, axes = plt.subplots(1, 3, figsize=(9, 2.8))
+        from matplotlib.ticker import MaxNLocator
+
         ax_clip, ax_gp, ax_norm = axes
         ax_clip.hist(self.weights["clip"], bins=50, color="C1")
-        ax_clip.set_title(f"weights, clipping (c={self.c:g})")
+        ax_clip.set_title(f"weights, clipping (c={self.c:g})", fontsize=9)
         ax_gp.hist(self.weights["gp"], bins=50, color="C0")
-        ax_gp.set_title("weights, penalty")
+        ax_gp.set_title("weights, penalty", fontsize=9)
+        for ax in (ax_clip, ax_gp):
+            ax.set_xlabel("weight value", fontsize=8)
+            ax.xaxis.set_major_locator(MaxNLocator(4))  # few ticks: no overlapping labels
+        ax_clip.set_ylabel("count", fontsize=8)
         bins = np.logspace(-4, 1, 60)
         ax_norm.hist(self.grad_norms["clip"], bins=bins, color="C1", alpha=0.7, label="clipping")
         ax_norm.hist(self.grad_norms["gp"], bins=bins, color="C0", alpha=0.7, label="penalty")
         ax_norm.axvline(1.0, color="black", lw=1, ls=":")
         ax_norm.set_xscale("log")
-        ax_norm.set_title(r"$\|\nabla f(\hat x)\|$ on interpolates")
+        ax_norm.set_xlabel(r"$\|\nabla f(\hat x)\|$ (log scale)", fontsize=8)
+        ax_norm.set_ylabel("count", fontsize=8)
+        ax_norm.set_title("gradient norms on interpolates", fontsize=9)
         ax_norm.legend(fontsize=8)
+        for ax in axes:
+            ax.tick_params(labelsize=7)
         return axes
 
 
@@ -522,33 +534,56 @@ def train_toy_comparison_grid25() -> dict:
     return train_toy_comparison("grid25")
 
 
-def toy_comparison_table(results: dict) -> str:
+def real_vs_real_w1(dataset: str, n: int = 500, seeds=(0, 1, 2)) -> np.ndarray:
+    """Exact W1 between two independent ``n``-point samples of a toy target, one value per seed.
+
+    The floor of the toy table's "W1 to target" column: even a perfect generator scores
+    this much, because both sides are finite samples. Computed with the same function
+    (`wasserstein_assignment`) and sample size as `train_toy_run`'s ``w1``.
+    """
+    target = _toy_target(dataset)
+    values = []
+    for seed in seeds:
+        g = torch.Generator().manual_seed(20_000 + seed)
+        values.append(wasserstein_assignment(target.sample(n, generator=g), target.sample(n, generator=g)))
+    return np.array(values)
+
+
+def toy_comparison_table(results: dict, *, baseline: bool = True) -> str:
     """A text table of `train_toy_comparison` results: one row per dataset and method.
 
     Parameters
     ----------
     results : dict of str to dict
         Dataset name to checkpoint dict from `train_toy_comparison`.
+    baseline : bool
+        Add a "real vs real" row per dataset: `real_vs_real_w1`, the W1 of a perfect generator.
 
     Returns
     -------
     str
-        Final modes covered (per seed and mean), high-quality samples, exact W1 to the
-        target, and the Pearson correlation over training between the discriminator's
-        own estimate and the exact W1 (mean over seeds).
+        Final modes covered (per seed and mean), high-quality samples (mean over seeds),
+        exact W1 to the target (mean +- std over seeds), and, per seed, the Pearson
+        correlation over training between the discriminator's own estimate and the exact W1.
     """
-    lines = ["dataset  method    modes per seed  mean   high-quality  W1 to target    corr(estimate, W1)"]
+    lines = ["dataset  method      modes per seed  mean   high-quality  W1 to target     corr(estimate, W1) per seed"]
     for dataset, ckpt in results.items():
+        n_modes = 8 if dataset == "ring8" else 25
         for method, runs in ckpt["runs"].items():
-            n_modes = 8 if dataset == "ring8" else 25
             modes = [int(r["modes"][-1]) for r in runs]
             hq = 100 * np.mean([r["high_quality"][-1] for r in runs])
             w1 = np.array([r["w1"][-1] for r in runs])
-            corr = np.mean([np.corrcoef(r["estimate"], r["w1"])[0, 1] for r in runs])
+            corrs = [np.corrcoef(r["estimate"], r["w1"])[0, 1] for r in runs]
             lines.append(
-                f"{dataset:<8} {method:<9} {' '.join(f'{m:2d}' for m in modes):<14}  {np.mean(modes):4.1f}/{n_modes:<2d}"
-                f"  {hq:10.1f}%  {w1.mean():6.3f} +- {w1.std():.3f}  {corr:+10.2f}"
+                f"{dataset:<8} {method:<11} {' '.join(f'{m:2d}' for m in modes):<14}  {np.mean(modes):4.1f}/{n_modes:<2d}"
+                f"  {hq:10.1f}%  {w1.mean():6.3f} +- {w1.std():.3f}   {' '.join(f'{c:+.2f}' for c in corrs)}"
             )
+        if baseline:
+            seeds = ckpt.get("config", {}).get("seeds", (0, 1, 2))
+            n = ckpt.get("config", {}).get("n_eval", 500)
+            floor = real_vs_real_w1(dataset, n=n, seeds=seeds)
+            lines.append(f"{dataset:<8} {'real/real':<11} {'':<14}  {'':7}  {'':11}  "
+                         f"{floor.mean():6.3f} +- {floor.std():.3f}   (two {n}-point target samples)")
     return "\n".join(lines)
 
 
@@ -575,25 +610,30 @@ def plot_toy_samples(results: dict, seed_index: int = 0, axes=None):
 
 
 def plot_toy_tracking(ckpt: dict, seed_index: int = 0, axes=None):
-    """For each method: the discriminator's own estimate (left axis) and the exact W1 (right axis) over training."""
+    """For each method: the discriminator's own estimate (left axis) and the exact W1 (right axis) over training.
+
+    One seed (``ckpt["config"]["seeds"][seed_index]``); the title gives the seed and the
+    correlation of the two curves for that run.
+    """
     import matplotlib.pyplot as plt
 
     if axes is None:
-        _, axes = plt.subplots(1, len(TOY_METHODS), figsize=(9, 2.8))
+        _, axes = plt.subplots(1, len(TOY_METHODS), figsize=(10, 3.2))
+    seed = ckpt.get("config", {}).get("seeds", list(range(seed_index + 1)))[seed_index]
     labels = {"gan": "JS estimate (GAN)", "wgan": "W1 estimate (clipped)", "wgan_gp": "W1 estimate (GP)"}
     for ax, method in zip(axes, TOY_METHODS, strict=True):
         run = ckpt["runs"][method][seed_index]
         steps = run["metric_step"]
         ax.plot(steps, run["estimate"], color="C0", label=labels[method])
-        ax.set_ylabel(labels[method], color="C0", fontsize=8)
+        ax.set_ylabel(labels[method], color="C0", fontsize=10)
         twin = ax.twinx()
         twin.plot(steps, run["w1"], color="black", ls="--", label="exact W1 of samples")
-        twin.set_ylabel("exact W1 (dashed)", fontsize=8)
+        twin.set_ylabel("exact W1 (dashed)", fontsize=10)
         r = np.corrcoef(run["estimate"], run["w1"])[0, 1]
-        ax.set_title(f"{method}: corr {r:+.2f}", fontsize=9)
-        ax.set_xlabel("generator step", fontsize=8)
-        ax.tick_params(labelsize=7)
-        twin.tick_params(labelsize=7)
+        ax.set_title(f"{ckpt.get('dataset', '')} {method}, seed {seed}: corr {r:+.2f}".strip(), fontsize=11)
+        ax.set_xlabel("generator step", fontsize=10)
+        ax.tick_params(labelsize=9)
+        twin.tick_params(labelsize=9)
     return axes
 
 

@@ -459,6 +459,23 @@ def _channel_norm_penalty(critic, x_real, x_fake, eps):
     return ((grad.norm(2, dim=1) - 1) ** 2).mean()
 
 
+def _times_lambda_penalty(critic, x_real, x_fake, eps):
+    return 10.0 * _solution_penalty(critic, x_real, x_fake, eps)
+
+
+def _unreshaped_eps_penalty(critic, x_real, x_fake, eps):
+    x_hat = (eps * x_real + (1 - eps) * x_fake).requires_grad_(True)  # (N,) * (N, C, H, W): RuntimeError
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+def test_exercise_4_feedback_does_not_give_the_answer_away():
+    from gancourse.exercises import nb04
+
+    message = nb04.check_clipped_lipschitz(0.01).message
+    assert "sqrt" not in message and "0.04" not in message
+
+
 def test_exercise_checkers_accept_the_solutions():
     from gancourse.exercises import nb04
 
@@ -480,7 +497,9 @@ def test_exercise_checkers_accept_the_solutions():
         ("check_soft_penalty_dual", (3.0,), "W1 itself"),
         ("check_soft_penalty_dual", (4.5,), "maximise a*Delta"),
         ("check_soft_penalty_dual", (...,), "no answer yet"),
-        ("check_clipped_lipschitz", (0.01,), "sqrt"),
+        ("check_clipped_lipschitz", (0.01,), "not the slope"),
+        ("check_image_penalty", (_times_lambda_penalty,), "10 times the penalty"),
+        ("check_image_penalty", (_unreshaped_eps_penalty,), "eps.view(-1, 1, 1, 1)"),
     ],
 )
 def test_exercise_checkers_explain_common_mistakes(check, args, message):

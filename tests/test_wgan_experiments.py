@@ -48,9 +48,29 @@ def test_toy_comparison_table_lists_every_method():
         return {"modes": [0.0, modes], "high_quality": [0.0, 0.5], "w1": [2.0, w1], "estimate": [1.8, 0.2]}
 
     ckpt = {"runs": {m: [run(8, 0.1), run(6, 0.3)] for m in wx.TOY_METHODS}}
-    table = wx.toy_comparison_table({"ring8": ckpt})
+    table = wx.toy_comparison_table({"ring8": ckpt}, baseline=False)
     assert table.count("ring8") == 3
-    assert " 7.0/8" in table and "0.200 +- 0.100" in table and "+1.00" in table
+    assert " 7.0/8" in table and "0.200 +- 0.100" in table and "+1.00 +1.00" in table
+
+
+def test_toy_comparison_table_reports_each_seed_and_the_real_baseline():
+    def run(estimate):
+        return {"modes": [0.0, 8], "high_quality": [0.0, 0.5], "w1": [2.0, 1.0, 0.5], "estimate": estimate}
+
+    ckpt = {"config": {"seeds": [0, 1], "n_eval": 200},
+            "runs": {m: [run([3.0, 2.0, 1.0]), run([1.0, 2.0, 3.0])] for m in wx.TOY_METHODS}}
+    table = wx.toy_comparison_table({"ring8": ckpt})
+    # per-seed correlations, not their average (which would be ~0)
+    assert table.count("+0.98 -0.98") == 3
+    floor = wx.real_vs_real_w1("ring8", n=200, seeds=[0, 1])
+    assert "real/real" in table and f"{floor.mean():6.3f} +- {floor.std():.3f}" in table
+
+
+@pytest.mark.parametrize("dataset", ["ring8", "grid25"])
+def test_real_vs_real_w1_is_positive_and_shrinks_with_n(dataset):
+    small, large = wx.real_vs_real_w1(dataset, n=50), wx.real_vs_real_w1(dataset, n=400)
+    assert small.shape == (3,) and np.all(large > 0)
+    assert large.mean() < small.mean()
 
 
 def test_wgan_gp_digits_checkpoint_round_trip(tmp_path):

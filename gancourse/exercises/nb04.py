@@ -18,14 +18,18 @@ __all__ = [
 ]
 
 
-def _call(name: str, fn, *args):
-    """Run a learner's function; return (value, None) or (None, Feedback explaining the failure)."""
+def _call(name: str, fn, *args, explain=None):
+    """Run a learner's function; return (value, None) or (None, Feedback explaining the failure).
+
+    ``explain(exc)`` may return a specific explanation of an exception (or None for the generic one).
+    """
     if fn is None or fn is Ellipsis or not callable(fn):
         return None, Feedback(False, f"{name}: expected a function, got {type(fn).__name__}; replace the ... with your code")
     try:
         value = fn(*args)
     except Exception as exc:  # the learner's code may raise anything
-        return None, Feedback(False, f"{name}: your function raised {type(exc).__name__}: {exc}")
+        specific = explain(exc) if explain is not None else None
+        return None, Feedback(False, specific or f"{name}: your function raised {type(exc).__name__}: {exc}")
     if value is None or value is Ellipsis:
         return None, Feedback(False, f"{name}: no answer yet; your function returns {value!r}. "
                                      "Replace the ... with your code and return the loss")
@@ -56,8 +60,11 @@ def check_losses(my_critic_loss, my_generator_loss) -> Feedback:
     if math.isclose(g_value, -g_expected, rel_tol=1e-4):
         return Feedback(False, f"{name}: the generator loss has the wrong sign: minimising +E[f(G(z))] pushes the "
                                "fakes towards *low* critic scores, away from the data. Use -E[f(G(z))].")
-    return check_close(name, g_value, g_expected, rtol=1e-4,
-                       hint="the generator's loss is minus the critic's mean score on the fakes")
+    if not math.isclose(g_value, g_expected, rel_tol=1e-4, abs_tol=1e-6):
+        return Feedback(False, f"{name}: generator loss {g_value:.4f}, expected {g_expected:.4f}: "
+                               "the generator's loss is minus the critic's mean score on the fakes.")
+    return Feedback(True, f"{name}: correct. On the checker's test scores (16 real around +1, 16 fake around -1) "
+                          f"your critic loss is {d_value:.3f} and your generator loss {g_value:.3f}, as expected.")
 
 
 def check_image_penalty(my_penalty) -> Feedback:
@@ -70,10 +77,21 @@ def check_image_penalty(my_penalty) -> Feedback:
     def critic(x):  # f(x) = ||x||^2 / 2 per image, so grad f(x) = x: every image its own norm
         return 0.5 * x.pow(2).flatten(1).sum(1)
 
-    value, failure = _call(name, my_penalty, critic, x_real, x_fake, eps)
+    def explain(exc):
+        if isinstance(exc, RuntimeError) and "size of tensor" in str(exc):
+            return (f"{name}: your function raised RuntimeError ({exc}). This is usually eps of shape (N,) "
+                    "multiplied with images of shape (N, C, H, W): broadcasting lines up the *last* axes, "
+                    "so N meets W. Reshape first: eps.view(-1, 1, 1, 1), shape (N, 1, 1, 1).")
+        return None
+
+    value, failure = _call(name, my_penalty, critic, x_real, x_fake, eps, explain=explain)
     if failure is not None:
         return failure
     expected = float(gradient_penalty(critic, x_real, x_fake, eps=eps).detach())
+    for lam in (10.0, 0.1):
+        if math.isclose(value, lam * expected, rel_tol=1e-4):
+            return Feedback(False, f"{name}: your value is {lam:g} times the penalty: leave out lambda. "
+                                   "my_penalty returns mean((||grad|| - 1)^2); the training loop multiplies by lambda.")
     x_hat = (eps[:, None, None, None] * x_real + (1 - eps[:, None, None, None]) * x_fake).numpy()
     channel_norm = float(np.mean((np.sqrt((x_hat**2).sum(axis=1)) - 1) ** 2))
     if math.isclose(value, channel_norm, rel_tol=1e-4):
@@ -108,6 +126,6 @@ def check_clipped_lipschitz(answer) -> Feedback:
     except (TypeError, ValueError):
         pass
     if value is not None and math.isclose(value, 0.01, rel_tol=1e-3):
-        return Feedback(False, f"{name}: 0.01 bounds each weight, but the slope is ||w||_2, "
-                               "largest when every |w_i| = c: sqrt(16) * c.")
+        return Feedback(False, f"{name}: 0.01 bounds each weight, not the slope. The slope of w . x is ||w||_2, "
+                               "which collects all 16 weights: how large can it get when each |w_i| <= 0.01?")
     return check_close(name, answer, 0.04, rtol=1e-3, hint="the Lipschitz constant of w . x is ||w||_2")
