@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from .entropy import binary_cross_entropy  # notebook 01's cross-entropy, from logits
+from .models import MLPDiscriminator, MLPGenerator, PackedDiscriminator
 from .runtime import progress as progress_bar
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "train_gan",
     "History",
     "generate",
+    "ToyGANConfig",
+    "make_toy_gan",
 ]
 
 
@@ -163,15 +166,15 @@ def value_function(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torc
     return -discriminator_loss(real_scores, fake_scores)
 
 
-def value_integral(x, p_data, p_gen, d) -> float:
+def value_integral(x, p_data, p_gen, d=None) -> float:
     r"""The value function as an integral over a 1-D grid (trapezoid rule).
 
     .. math::
         V(G, D) = \int p_\text{data}(x) \log D(x) + p_g(x) \log(1 - D(x))\, dx
 
-    (Goodfellow et al., 2014, proof of Proposition 1). With ``d`` set to
-    :func:`optimal_discriminator` it gives :math:`V(G, D^*)`, to compare with
-    :math:`-\log 4 + 2\,\mathrm{JSD}` (Theorem 1).
+    (Goodfellow et al., 2014, proof of Proposition 1). Without ``d`` it is
+    :math:`V(G, D^*)` for the optimal discriminator, to compare with
+    :math:`-\log 4 + 2\,\mathrm{JSD}(p_\text{data} \| p_g)` (Theorem 1).
 
     Parameters
     ----------
@@ -179,25 +182,37 @@ def value_integral(x, p_data, p_gen, d) -> float:
         Increasing grid covering (nearly) all the mass of both densities.
     p_data, p_gen : array_like, shape (M,)
         Densities on the grid.
-    d : array_like, shape (M,)
+    d : array_like, shape (M,), optional
         Discriminator probabilities :math:`D(x) \in [0, 1]` on the grid (not logits).
+        Default: :math:`D^*`, with :math:`\log D^* = \log p_\text{data} - \log(p_\text{data} + p_g)`
+        computed in log space, so that a :math:`D^*` that rounds to exactly 1 where
+        :math:`p_g` is tiny does not give :math:`\log 0`.
 
     Returns
     -------
     float
         :math:`V(G, D)` in nats, at most 0.
     """
-    x, p_data, p_gen, d = (np.asarray(a.detach().cpu() if isinstance(a, torch.Tensor) else a, dtype=np.float64)
-                           for a in (x, p_data, p_gen, d))
-    if not (x.shape == p_data.shape == p_gen.shape == d.shape) or x.ndim != 1:
+    arrays = [x, p_data, p_gen] + ([] if d is None else [d])
+    arrays = [np.asarray(a.detach().cpu() if isinstance(a, torch.Tensor) else a, dtype=np.float64) for a in arrays]
+    x, p_data, p_gen = arrays[:3]
+    if len({a.shape for a in arrays}) != 1 or x.ndim != 1:
         raise ValueError(
-            "expected x, p_data, p_gen and d of the same 1-D shape (M,), got "
-            f"{x.shape}, {p_data.shape}, {p_gen.shape}, {d.shape}"
+            f"expected x, p_data, p_gen (and d) of the same 1-D shape (M,), got {[a.shape for a in arrays]}"
         )
-    if (d < 0).any() or (d > 1).any():
-        raise ValueError("expected probabilities D(x) in [0, 1] in d; for logits pass torch.sigmoid(scores)")
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0 * log 0 = 0
-        integrand = np.where(p_data > 0, p_data * np.log(d), 0.0) + np.where(p_gen > 0, p_gen * np.log1p(-d), 0.0)
+    if (p_data < 0).any() or (p_gen < 0).any():
+        raise ValueError("expected non-negative density values in p_data and p_gen")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if d is None:
+            log_total = np.log(p_data + p_gen)
+            log_d, log_1md = np.log(p_data) - log_total, np.log(p_gen) - log_total
+        else:
+            d = arrays[3]
+            if (d < 0).any() or (d > 1).any():
+                raise ValueError("expected probabilities D(x) in [0, 1] in d; for logits pass torch.sigmoid(scores)")
+            log_d, log_1md = np.log(d), np.log1p(-d)
+        # 0 * log 0 = 0: points a density does not reach contribute nothing to its term
+        integrand = np.where(p_data > 0, p_data * log_d, 0.0) + np.where(p_gen > 0, p_gen * log_1md, 0.0)
     return float(np.trapezoid(integrand, x))
 
 
@@ -339,10 +354,10 @@ def generator_step(
     fake_scores = discriminator(generator(z))  # (N,)
     loss = loss_fn(fake_scores)
     loss.backward()
-    grads = [p.grad for p in generator.parameters() if p.grad is not None]
-    grad_norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])) if grads else 0.0
+    # How hard G is pushed, recorded for plots: the norm of its whole gradient.
+    grad_norm = math.sqrt(sum(float(p.grad.pow(2).sum()) for p in generator.parameters() if p.grad is not None))
     optimizer.step()
-    return {"loss": loss.item(), "fake_score": fake_scores.mean().item(), "grad_norm": float(grad_norm)}
+    return {"loss": loss.item(), "fake_score": fake_scores.mean().item(), "grad_norm": grad_norm}
 
 
 # --------------------------------------------------------------------------------------
@@ -449,7 +464,7 @@ class History:
         axes : pair of matplotlib axes, optional
             Where to draw; a new (9, 3) figure by default.
         smooth : int
-            Width of a moving average over steps (1 = raw values).
+            Width of a trailing moving average over steps (1 = raw values).
         probabilities : bool
             Show the scores as probabilities :math:`\\sigma(s)`, i.e. mean D(x) and
             D(G(z)) per batch of logits (``True``, for a GAN) or the raw scores (``False``,
@@ -459,13 +474,11 @@ class History:
 
         if axes is None:
             _, axes = plt.subplots(1, 2, figsize=(9, 3))
-        steps = self["step"]
+        window = smooth if 1 < smooth <= len(self) else 1
+        steps = self["step"][window - 1:]  # a trailing average: each point averages the last `window` steps
 
         def smoothed(values: np.ndarray) -> np.ndarray:
-            if smooth <= 1 or values.size < smooth:
-                return values
-            kernel = np.ones(smooth) / smooth
-            return np.convolve(values, kernel, mode="same")
+            return np.convolve(values, np.ones(window) / window, mode="valid")
 
         ax_loss, ax_score = axes
         ax_loss.plot(steps, smoothed(self["d_loss"]), label="D loss")
@@ -660,3 +673,70 @@ def generate(generator: nn.Module, n: int, *, latent_dim: int | None = None, see
         return generator(z)
     finally:
         generator.train(was_training)
+
+
+# --------------------------------------------------------------------------------------
+# The toy recipe used throughout notebook 03
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ToyGANConfig:
+    """Settings of the small GANs on 2-D toy data (8-Gaussian ring, 25-Gaussian grid).
+
+    Attributes
+    ----------
+    latent_dim : int
+        Size of z.
+    hidden_dim, n_hidden : int
+        Width and depth of both MLPs.
+    batch_size : int
+        Samples per batch.
+    d_lr, g_lr : float
+        Adam learning rates.
+    betas : tuple of float
+        Adam's betas; (0.5, 0.999) as in DCGAN (Radford et al., 2016), a smaller momentum
+        than Adam's default 0.9 that suits the moving target of a GAN.
+    pack : int
+        PacGAN packing of the discriminator (1 = an ordinary discriminator).
+    """
+
+    latent_dim: int = 2
+    hidden_dim: int = 128
+    n_hidden: int = 2
+    batch_size: int = 256
+    d_lr: float = 1e-3
+    g_lr: float = 1e-3
+    betas: tuple[float, float] = (0.5, 0.999)
+    pack: int = 1
+
+
+def make_toy_gan(config: ToyGANConfig | None = None, *, data_dim: int = 2, seed: int | None = 0):
+    """Build the generator, discriminator and their Adam optimizers for a toy GAN.
+
+    Parameters
+    ----------
+    config : ToyGANConfig, optional
+        The settings; the defaults otherwise.
+    data_dim : int
+        1 for 1-D data, 2 for points in the plane.
+    seed : int or None
+        Seeds torch before the weights are drawn (None: leave the random state alone).
+
+    Returns
+    -------
+    generator, discriminator, d_optimizer, g_optimizer
+    """
+    config = ToyGANConfig() if config is None else config
+    if seed is not None:
+        torch.manual_seed(seed)
+    generator = MLPGenerator(config.latent_dim, data_dim, config.hidden_dim, config.n_hidden)
+    if config.pack > 1:
+        discriminator = PackedDiscriminator(data_dim, config.pack, config.hidden_dim, config.n_hidden)
+    else:
+        discriminator = MLPDiscriminator(data_dim, config.hidden_dim, config.n_hidden)
+    # foreach=True: Adam's update applied to all parameter tensors at once instead of one by
+    # one (the same rule). benchmarks/bench_threads.py compares both; the difference is small.
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=config.d_lr, betas=config.betas, foreach=True)
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr=config.g_lr, betas=config.betas, foreach=True)
+    return generator, discriminator, d_optimizer, g_optimizer

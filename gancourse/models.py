@@ -28,6 +28,7 @@ __all__ = [
     "AffineGenerator",
     "MLPGenerator",
     "MLPDiscriminator",
+    "PackedDiscriminator",
     "DCGANGenerator",
     "DCGANDiscriminator",
     "count_parameters",
@@ -150,6 +151,47 @@ class MLPDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _check_2d(x, self.data_dim, "x")
         return self.net(x).squeeze(-1)  # (N, data_dim) -> (N, 1) -> (N,)
+
+
+class PackedDiscriminator(nn.Module):
+    """PacGAN: a discriminator that judges ``pack`` samples at once (Lin et al., 2018).
+
+    The batch is cut into groups of ``pack`` consecutive samples and each group is scored as
+    one input, of size ``pack * data_dim``. A group of fakes from a collapsed generator
+    contains near-copies, which real groups never do, so the discriminator can see the
+    missing diversity and the generator is pushed to spread out.
+
+    Parameters
+    ----------
+    data_dim : int
+        Size of one sample.
+    pack : int
+        Samples per group (PacGAN uses 2 to 4). ``pack=1`` is an ordinary discriminator.
+    hidden_dim, n_hidden : int
+        As in :class:`MLPDiscriminator`.
+
+    Notes
+    -----
+    Returns one score per *group*, shape (N / pack,); the batch size must be a multiple of
+    ``pack``. The losses average over whatever scores they receive, so the training steps
+    need no change.
+    """
+
+    def __init__(self, data_dim: int = 2, pack: int = 4, hidden_dim: int = 128, n_hidden: int = 3):
+        super().__init__()
+        self.data_dim = _check_positive_int("data_dim", data_dim)
+        self.pack = _check_positive_int("pack", pack)
+        self.inner = MLPDiscriminator(data_dim * pack, hidden_dim, n_hidden)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_2d(x, self.data_dim, "x")
+        if x.shape[0] % self.pack:
+            raise ValueError(
+                f"expected a batch size that is a multiple of pack={self.pack}, got {x.shape[0]}; "
+                f"use batch_size={x.shape[0] // self.pack * self.pack or self.pack}"
+            )
+        groups = x.reshape(-1, self.pack * self.data_dim)  # (N, d) -> (N / pack, pack * d)
+        return self.inner(groups)  # (N / pack,)
 
 
 def _check_image_size(image_size: int) -> int:

@@ -76,18 +76,21 @@ def test_discriminator_loss_matches_torch_bce(seed, scale):
 
 
 def test_discriminator_loss_labels_real_one_fake_zero():
-    confident_right = discriminator_loss(torch.full((4,), 10.0), torch.full((4,), -10.0))
-    confident_wrong = discriminator_loss(torch.full((4,), -10.0), torch.full((4,), 10.0))
+    ten = torch.full((4,), 10.0, dtype=torch.float64)
+    confident_right = discriminator_loss(ten, -ten)
+    confident_wrong = discriminator_loss(-ten, ten)
     assert confident_right.item() == pytest.approx(2 * math.log1p(math.exp(-10)), rel=1e-4)
     assert confident_wrong.item() == pytest.approx(2 * (10 + math.log1p(math.exp(-10))), rel=1e-4)
 
 
-def test_discriminator_loss_gradients_push_real_up_fake_down():
-    real, fake = torch.zeros(3, requires_grad=True), torch.zeros(3, requires_grad=True)
+@pytest.mark.parametrize("s", [-2.0, -0.3, 0.0, 0.7, 4.0])
+def test_discriminator_loss_gradients_push_real_up_fake_down(s):
+    real, fake = torch.full((3,), s, requires_grad=True), torch.full((3,), s, requires_grad=True)
     discriminator_loss(real, fake).backward()
-    # d/ds BCE(s, 1) = sigma(s) - 1 = -1/2 at s = 0; d/ds BCE(s, 0) = sigma(s) = 1/2; mean over 3.
-    assert torch.allclose(real.grad, torch.full((3,), -0.5 / 3))
-    assert torch.allclose(fake.grad, torch.full((3,), 0.5 / 3))
+    # d/ds BCE(s, 1) = sigma(s) - 1 < 0 and d/ds BCE(s, 0) = sigma(s) > 0, each averaged over 3.
+    sig = torch.sigmoid(torch.tensor(s))
+    assert torch.allclose(real.grad, torch.full((3,), (sig - 1).item() / 3))
+    assert torch.allclose(fake.grad, torch.full((3,), sig.item() / 3))
 
 
 @pytest.mark.parametrize("s", [-8.0, -2.0, 0.0, 1.5, 6.0])
@@ -99,7 +102,7 @@ def test_generator_losses_match_their_formulas(s):
 
 
 @pytest.mark.parametrize("loss_fn", [minimax_generator_loss, nonsaturating_generator_loss])
-@pytest.mark.parametrize("s", [-5.0, 0.0, 5.0])
+@pytest.mark.parametrize("s", [-5.0, -0.5, 0.0, 0.5, 5.0])
 def test_generator_losses_decrease_as_fakes_look_more_real(loss_fn, s):
     fake = torch.full((2,), s, requires_grad=True)
     loss_fn(fake).backward()
@@ -163,12 +166,13 @@ def test_optimal_discriminator_rejects_bad_densities():
 def test_theorem_1_value_at_optimum_is_minus_log4_plus_two_jsd(mu_g, std_g):
     x = np.linspace(-15, 15, 30_001)
     p_data, p_gen = gaussian_pdf(x, 0.0, 1.0), gaussian_pdf(x, mu_g, std_g)
-    v_star = value_integral(x, p_data, p_gen, optimal_discriminator(p_data, p_gen))
+    v_star = value_integral(x, p_data, p_gen)  # d=None: the optimal discriminator, in log space
     jsd = float(js_divergence_densities(p_data, p_gen, x))
     assert v_star == pytest.approx(-LOG4 + 2 * jsd, abs=1e-6)
     # ... and D* beats any other discriminator, e.g. a sharper or a constant one
-    d_star = optimal_discriminator(p_data, p_gen)
-    assert v_star >= value_integral(x, p_data, p_gen, np.clip(d_star**2, 1e-9, 1 - 1e-9)) - 1e-9
+    d_star = np.clip(optimal_discriminator(p_data, p_gen), 1e-12, 1 - 1e-12)
+    assert value_integral(x, p_data, p_gen, d_star) == pytest.approx(v_star, abs=1e-4)
+    assert v_star >= value_integral(x, p_data, p_gen, d_star**2) - 1e-9
     assert v_star >= value_integral(x, p_data, p_gen, np.full_like(x, 0.5)) - 1e-9
 
 
@@ -182,36 +186,37 @@ def test_value_integral_rejects_logits():
 # The discriminator step, with fakes
 # --------------------------------------------------------------------------------------
 X_REAL = torch.tensor([[1.0], [2.0]])
+B = 0.5  # D's bias: fake logits are B, not exactly 0
 Z = torch.tensor([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]])
 
 
 def test_discriminator_step_loss_and_scores_by_hand():
-    disc, gen = IdentityDiscriminator(), ZeroGenerator()
+    disc, gen = IdentityDiscriminator(bias=B), ZeroGenerator()
     out = discriminator_step(disc, gen, X_REAL, Z, sgd(disc), discriminator_loss)
-    # real logits 1, 2 (label 1); fake logits 0, 0 (label 0)
-    expected = np.mean([math.log1p(math.exp(-1)), math.log1p(math.exp(-2))]) + math.log(2)
+    # real logits 1 + B, 2 + B (label 1: -log sigmoid); fake logits B, B (label 0: -log(1 - sigmoid))
+    expected = np.mean([math.log1p(math.exp(-1 - B)), math.log1p(math.exp(-2 - B))]) + math.log1p(math.exp(B))
     assert out["loss"] == pytest.approx(expected, rel=1e-6)
-    assert out["real_score"] == pytest.approx(1.5)
-    assert out["fake_score"] == pytest.approx(0.0)
+    assert out["real_score"] == pytest.approx(1.5 + B)
+    assert out["fake_score"] == pytest.approx(B)
     assert set(out) == {"loss", "real_score", "fake_score"}
 
 
 def test_discriminator_step_moves_d_by_the_hand_computed_gradient():
-    disc, gen = IdentityDiscriminator(), ZeroGenerator()
+    disc, gen = IdentityDiscriminator(bias=B), ZeroGenerator()
     discriminator_step(disc, gen, X_REAL, Z, sgd(disc, lr=0.1), discriminator_loss)
     sig = torch.sigmoid
     x = X_REAL[:, 0]
-    grad_w = -((1 - sig(x)) * x).mean()  # fakes are 0, so they do not touch w
-    grad_b = -(1 - sig(x)).mean() + sig(torch.tensor(0.0))
+    grad_w = -((1 - sig(x + B)) * x).mean()  # fakes are 0, so they do not touch w
+    grad_b = -(1 - sig(x + B)).mean() + sig(torch.tensor(B))
     assert disc.w.item() == pytest.approx(1 - 0.1 * grad_w.item(), rel=1e-6)
-    assert disc.b.item() == pytest.approx(-0.1 * grad_b.item(), rel=1e-6)
-    # after the step D scores the real data higher and the fakes lower
+    assert disc.b.item() == pytest.approx(B - 0.1 * grad_b.item(), rel=1e-6)
+    # after the step D separates real from fake better, and scores the fakes lower
     with torch.no_grad():
-        assert disc(X_REAL).mean() > 1.5 and disc(gen(Z)).mean() < 0
+        assert disc(X_REAL).mean() - disc(gen(Z)).mean() > 1.5 and disc(gen(Z)).mean() < B
 
 
 def test_discriminator_step_sends_no_gradient_to_the_generator():
-    disc, gen = IdentityDiscriminator(), ZeroGenerator()
+    disc, gen = IdentityDiscriminator(bias=B), ZeroGenerator()
     discriminator_step(disc, gen, X_REAL, Z, sgd(disc), discriminator_loss)
     # Without .detach(), dL/dW = dL/dx_fake * z would land in G's .grad.
     assert all(p.grad is None for p in gen.parameters())
@@ -258,10 +263,10 @@ def test_generator_step_by_hand(loss_fn, dlds):
 # --------------------------------------------------------------------------------------
 # The loop and its history
 # --------------------------------------------------------------------------------------
-def _tiny_setup(seed=0):
+def _tiny_setup(seed=0, lr=1e-2):
     torch.manual_seed(seed)
     gen, disc = AffineGenerator(0.0, 1.0), MLPDiscriminator(1, 16, 2)
-    return gen, disc, torch.optim.Adam(disc.parameters(), 1e-2), torch.optim.Adam(gen.parameters(), 1e-2)
+    return gen, disc, torch.optim.Adam(disc.parameters(), lr), torch.optim.Adam(gen.parameters(), lr)
 
 
 def _sample_real(n):
@@ -301,8 +306,8 @@ def test_train_gan_is_reproducible_and_continues_a_history():
 
 
 def test_train_gan_learns_a_gaussian():
-    gen, disc, d_opt, g_opt = _tiny_setup()
-    train_gan(gen, disc, _sample_real, steps=400, batch_size=64, latent_dim=1,
+    gen, disc, d_opt, g_opt = _tiny_setup(lr=2e-2)
+    train_gan(gen, disc, _sample_real, steps=200, batch_size=64, latent_dim=1,
               d_optimizer=d_opt, g_optimizer=g_opt, progress=False)
     assert gen.mean.item() == pytest.approx(2.0, abs=0.3)
     assert gen.std.item() == pytest.approx(0.5, abs=0.25)
@@ -329,7 +334,7 @@ def test_history_round_trips_through_a_weights_only_checkpoint(tmp_path):
     h.record_metrics(1, {"modes": 8.0})
     torch.save(h.to_dict(), tmp_path / "h.pt")
     back = History.from_dict(torch.load(tmp_path / "h.pt", weights_only=True))
-    assert back == h
+    assert back.to_dict().keys() == h.to_dict().keys() and back.step == h.step and back.metrics == h.metrics
     np.testing.assert_array_equal(back["penalty"], [np.nan, 0.1])  # aligned with `step`
     assert back.last("modes") == 8.0
     with pytest.raises(KeyError, match="expected one of"):
@@ -340,10 +345,14 @@ def test_history_plot_returns_two_axes():
     import matplotlib.pyplot as plt
 
     h = History()
-    for i in range(5):
-        h.record(i, {"loss": 1.0, "real_score": 0.1 * i, "fake_score": -0.1 * i}, {"loss": 0.5, "fake_score": 0.0})
-    axes = h.plot(smooth=2)
-    assert len(axes) == 2
+    for i in range(6):
+        h.record(i, {"loss": float(i), "real_score": 0.1 * i, "fake_score": -0.1 * i}, {"loss": 0.5, "fake_score": 0.0})
+    ax_loss, ax_score = h.plot(smooth=3)
+    x, y = ax_loss.lines[0].get_data()  # D loss 0, 1, ..., 5 averaged over the last 3 steps
+    np.testing.assert_allclose(x, [2, 3, 4, 5])
+    np.testing.assert_allclose(y, [1, 2, 3, 4])
+    _, d_real = ax_score.lines[0].get_data()
+    np.testing.assert_allclose(d_real, 1 / (1 + np.exp(-np.array([0.1, 0.2, 0.3, 0.4]))))  # sigmoid of mean logit
     plt.close("all")
 
 

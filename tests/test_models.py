@@ -9,6 +9,7 @@ from gancourse.models import (
     DCGANGenerator,
     MLPDiscriminator,
     MLPGenerator,
+    PackedDiscriminator,
     count_parameters,
 )
 
@@ -68,3 +69,17 @@ def test_models_reject_bad_inputs():
         MLPGenerator(0, 2)
     with pytest.raises(ValueError, match="std > 0"):
         AffineGenerator(0.0, -1.0)
+
+
+@pytest.mark.parametrize("pack", [1, 2, 4])
+def test_packed_discriminator_scores_groups_of_consecutive_samples(pack):
+    disc = PackedDiscriminator(2, pack, 8, 1)
+    x = torch.randn(8, 2)
+    scores = disc(x)
+    assert scores.shape == (8 // pack,)
+    # group g is samples g*pack .. g*pack + pack - 1, concatenated
+    group = torch.cat(list(x[pack: 2 * pack]))[None]  # (1, pack * 2)
+    assert torch.allclose(scores[1], disc.inner(group)[0])
+    if pack > 1:
+        with pytest.raises(ValueError, match="multiple of pack"):
+            disc(torch.randn(7, 2))

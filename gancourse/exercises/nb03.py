@@ -63,18 +63,16 @@ def check_value_disjoint(answer) -> Feedback:
 
 
 # ---------------------------------------------------------------- exercise 3: a generator step
-class _ZeroGenerator(nn.Module):
-    """G(z) = W z + c with W = c = 0: outputs zeros, has weights a gradient can reach."""
+class _ConstantGenerator(nn.Module):
+    """G(z) = c for every z, with c = 0 at first: one weight, so each step is easy to compute by hand."""
 
     def __init__(self):
         super().__init__()
         self.latent_dim = 2
-        self.linear = nn.Linear(2, 1)
-        nn.init.zeros_(self.linear.weight)
-        nn.init.zeros_(self.linear.bias)
+        self.bias = nn.Parameter(torch.zeros(1))
 
     def forward(self, z):
-        return self.linear(z)
+        return self.bias.expand(len(z), 1)  # (N, latent_dim) -> (N, 1)
 
 
 class _AffineDiscriminator(nn.Module):
@@ -95,12 +93,12 @@ def check_generator_step(fn) -> Feedback:
     if fn is None or fn is Ellipsis or not callable(fn):
         return Feedback(False, f"{name}: expected a function, got {type(fn).__name__}")
     z = torch.tensor([[1.0, 0.5], [-1.0, 2.0]])
-    disc, gen = _AffineDiscriminator(), _ZeroGenerator()
+    disc, gen = _AffineDiscriminator(), _ConstantGenerator()
     optimizer = torch.optim.SGD(gen.parameters(), lr=1.0)
     d_before = [p.detach().clone() for p in disc.parameters()]
     try:
         fn(disc, gen, z, optimizer)
-        bias_after_one = gen.linear.bias.item()
+        bias_after_one = gen.bias.item()
         fn(disc, gen, z, optimizer)
     except Exception as exc:  # the learner's code may raise anything
         return Feedback(False, f"{name}: your step raised {type(exc).__name__}: {exc}")
@@ -108,7 +106,8 @@ def check_generator_step(fn) -> Feedback:
         return Feedback(False, f"{name}: the discriminator's weights changed. The generator step must only move G: "
                                "step the optimizer you were given (it holds G's parameters).")
     # one SGD step from c = 0: dL/dc = -(1 - sigmoid(-3)) for -log D(G(z)), -sigmoid(-3) for log(1 - D(G(z)))
-    nonsat, minimax = 1 - 1 / (1 + math.exp(-3)), 1 / (1 + math.exp(3))
+    minimax = 1 / (1 + math.exp(3))  # sigmoid(-3) = D(G(z)) at the start
+    nonsat = 1 - minimax
     if bias_after_one == 0.0:
         return Feedback(False, f"{name}: G did not move: did you call loss.backward() and optimizer.step()? "
                                "(And no .detach() on G(z) here: the gradient must reach G through D.)")
@@ -121,12 +120,12 @@ def check_generator_step(fn) -> Feedback:
         return Feedback(False, f"{name}: after one step G's bias is {bias_after_one:.4f}, expected {nonsat:.4f}. "
                                "Loss: the mean of -log D(G(z)), from logits (e.g. softplus(-s) or BCE with label 1).")
     # a second step from the new point; without zero_grad the old gradient would be added again
-    s = 1.0 * nonsat - 3.0  # the fake logit after one step (w = 1)
+    s = nonsat - 3.0  # the fake logit after one step (w = 1)
     expected_two = nonsat + (1 - 1 / (1 + math.exp(-s)))
-    if not math.isclose(gen.linear.bias.item(), expected_two, rel_tol=1e-4):
+    if not math.isclose(gen.bias.item(), expected_two, rel_tol=1e-4):
         return Feedback(False, f"{name}: the first step is right but the second is not: call optimizer.zero_grad() "
                                "first, or gradients pile up from step to step.")
-    return Feedback(True, f"{name}: correct (G's bias moved 0 -> {bias_after_one:.4f} -> {gen.linear.bias.item():.4f}, "
+    return Feedback(True, f"{name}: correct (G's bias moved 0 -> {bias_after_one:.4f} -> {gen.bias.item():.4f}, "
                           "towards where D says 'real')")
 
 
@@ -140,6 +139,8 @@ def check_high_quality_fraction(fn, samples: torch.Tensor, centers: torch.Tensor
         answer = fn(samples, centers, std)
     except Exception as exc:  # the learner's code may raise anything
         return Feedback(False, f"{name}: your function raised {type(exc).__name__}: {exc}")
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, f"{name}: your function returned {answer!r}; finish it and return the fraction")
     value = _number(answer)
     if value is None:
         return Feedback(False, f"{name}: expected one number (a fraction), got {type(answer).__name__}")
