@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8888
 # Jupyter refuses to run as root without this flag (containers, CI machines).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 export PYTHONHASHSEED := 0
 # Notebook tests: the live training view (notebook 03) trains straight to its final frame.
 notebooks-test: export GANCOURSE_HEADLESS := 1

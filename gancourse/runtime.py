@@ -35,10 +35,12 @@ __all__ = [
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 #: Torch intra-op threads per workload. Small models (MLPs on 2-D points, batch <= 512)
-#: spend more time synchronising threads than computing: measured on a loaded 2-core
-#: machine, a 2-D toy GAN ran 2000 steps in 100 s with 2 threads and in 7 s with 1.
-#: Conv nets on images have enough work per op to use every core.
-#: ``benchmarks/bench_threads.py`` re-measures this on your machine.
+#: spend much of each op synchronising threads. Measured on a 2-core machine for a 2-D toy
+#: GAN: with other work running, 2 threads were 15x slower than 1 (2.8 vs 42 steps/s, and
+#: 100 s vs 7 s for 2000 steps); on the idle machine 2 threads were about 20% faster
+#: (146 vs 119 steps/s). One thread is never far from the best and never catastrophic, so
+#: it is the policy for toy models. Conv nets on images have enough work per op to use
+#: every core. ``make benchmarks`` (``benchmarks/bench_threads.py``) re-measures this.
 THREAD_POLICY = {"small": 1, "conv": None}
 
 
