@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Feedback", "check_close"]
+__all__ = ["Feedback", "check_close", "as_number"]
 
 
 @dataclass
@@ -24,6 +24,14 @@ class Feedback:
 
     def __bool__(self) -> bool:
         return self.passed
+
+
+def as_number(answer) -> float | None:
+    """A learner's scalar answer (number, 0-d array or tensor) as a float; None if it is not one."""
+    try:
+        return float(answer.detach() if hasattr(answer, "detach") else answer)
+    except (TypeError, ValueError):
+        return None
 
 
 def check_close(name: str, answer, expected, *, rtol: float = 1e-3, atol: float = 1e-6, hint: str = "") -> Feedback:

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ..entropy import binary_cross_entropy, entropy
-from . import Feedback, check_close
+from . import Feedback, as_number, check_close
 
 __all__ = [
     "EXERCISE1_P",
@@ -26,18 +26,12 @@ __all__ = [
 EXERCISE1_P = np.array([0.5, 0.25, 0.125, 0.125])
 
 
-def _number(answer):
-    try:
-        return float(answer.detach() if isinstance(answer, torch.Tensor) else answer)
-    except (TypeError, ValueError):
-        return None
-
 
 def check_cross_entropy_of_p_with_itself(answer) -> Feedback:
     """Exercise 1: the value of H(p, p), in nats, for ``p = EXERCISE1_P``."""
     name = "Exercise 1 (H(p, p))"
     expected = float(entropy(EXERCISE1_P))
-    value = _number(answer)
+    value = as_number(answer)
     if value is not None and abs(value) < 1e-9:
         return Feedback(
             False,
@@ -95,7 +89,7 @@ def check_discriminator_loss(answer) -> Feedback:
     name = "Exercise 3 (discriminator loss)"
     real, fake = discriminator_exercise_logits()
     expected = float(binary_cross_entropy(real, 1.0) + binary_cross_entropy(fake, 0.0))
-    value = _number(answer)
+    value = as_number(answer)
     if value is not None:
         if math.isclose(value, -expected, rel_tol=1e-4):
             return Feedback(False, f"{name}: right size, wrong sign: that is V(D, G). The loss to minimise is -V.")

@@ -9,7 +9,7 @@ import torch
 from scipy.special import ndtri
 
 from ..distributions import wasserstein_1d
-from . import Feedback, check_close
+from . import Feedback, as_number, check_close
 
 __all__ = [
     "EXERCISE1_X",
@@ -24,18 +24,12 @@ EXERCISE1_X = np.array([0.0, 3.0, 0.0])
 EXERCISE1_Y = np.array([2.0, 1.0, 2.0])
 
 
-def _number(answer):
-    try:
-        return float(answer.detach() if isinstance(answer, torch.Tensor) else answer)
-    except (TypeError, ValueError):
-        return None
-
 
 def check_w1_by_hand(answer) -> Feedback:
     """Exercise 1: W1 between the samples ``EXERCISE1_X`` and ``EXERCISE1_Y``, computed by hand."""
     name = "Exercise 1 (W1 by hand)"
     expected = float(wasserstein_1d(EXERCISE1_X, EXERCISE1_Y))
-    value = _number(answer)
+    value = as_number(answer)
     if value is not None:
         if math.isclose(value, abs(EXERCISE1_X.mean() - EXERCISE1_Y.mean()), rel_tol=1e-3):
             return Feedback(False, f"{name}: {value:.4f} is |mean(x) - mean(y)|, only a lower bound. "
@@ -82,7 +76,7 @@ def check_generator(fn) -> Feedback:
 def check_disjoint_distances(js, w1) -> Feedback:
     """Exercise 3: JS (nats) and W1 between p = U[0, 1] and q = U[3, 4]."""
     name = "Exercise 3 (disjoint supports)"
-    js_value, w1_value = _number(js), _number(w1)
+    js_value, w1_value = as_number(js), as_number(w1)
     if js_value is None or w1_value is None:
         return Feedback(False, f"{name}: expected two numbers, js and w1; replace the ... with your answers")
     if math.isinf(js_value):
