@@ -484,6 +484,7 @@ class History:
         ax_loss.plot(steps, smoothed(self["d_loss"]), label="D loss")
         ax_loss.plot(steps, smoothed(self["g_loss"]), label="G loss")
         ax_loss.set_xlabel("step")
+        ax_loss.set_ylabel("loss (nats)")
         ax_loss.set_title("losses")
         ax_loss.legend()
         transform = (lambda s: 1.0 / (1.0 + np.exp(-s))) if probabilities else (lambda s: s)
@@ -494,6 +495,7 @@ class History:
             ax_score.axhline(0.5, color="grey", lw=0.8, ls=":")
             ax_score.set_ylim(0, 1)
         ax_score.set_xlabel("step")
+        ax_score.set_ylabel("probability 'real'" if probabilities else "mean critic score")
         ax_score.set_title("discriminator outputs (sigmoid of mean logit)" if probabilities else "mean critic scores")
         ax_score.legend()
         return axes

@@ -206,7 +206,7 @@ def draw_frame(frame: LiveFrame, fig: Figure | None = None) -> Figure:
     # 1. D's output as a heatmap, real and fake samples, and where G's loss pushes its samples
     lim = (frame.grid_x[0], frame.grid_x[-1])
     image = ax_map.imshow(frame.d_prob, origin="lower", extent=(*lim, *lim), cmap="RdBu", vmin=0, vmax=1, alpha=0.8)
-    fig.colorbar(image, ax=ax_map, fraction=0.046, pad=0.02)
+    fig.colorbar(image, ax=ax_map, fraction=0.046, pad=0.02).set_label("D(x): probability 'real'", fontsize=8)
     ax_map.scatter(*frame.x_fake.T, s=3, c="darkorange", alpha=0.7, label="G(z)")
     every = max(1, len(frame.x_fake) // 80)
     push = frame.push[::every]
@@ -223,7 +223,7 @@ def draw_frame(frame: LiveFrame, fig: Figure | None = None) -> Figure:
     if frame.g_loss.size:
         ax_loss.plot(np.arange(1, frame.g_loss.size + 1), frame.g_loss, lw=0.8, label="G loss")
     ax_loss.axhline(np.log(4), color="grey", ls=":", lw=0.8)
-    ax_loss.set(xlabel="generator steps", title="losses (dotted: log 4)")
+    ax_loss.set(xlabel="generator steps", ylabel="loss (nats)", title="losses (dotted: log 4)")
     if frame.d_loss.size or frame.g_loss.size:
         ax_loss.legend(fontsize=7)
 
@@ -233,7 +233,8 @@ def draw_frame(frame: LiveFrame, fig: Figure | None = None) -> Figure:
         ax_prob.plot(frame.d_loss_at, frame.fake_prob, lw=0.8, label="D(G(z))")
         ax_prob.legend(fontsize=7)
     ax_prob.axhline(0.5, color="grey", ls=":", lw=0.8)
-    ax_prob.set(ylim=(0, 1), xlabel="generator steps", title="mean discriminator outputs")
+    ax_prob.set(ylim=(0, 1), xlabel="generator steps", ylabel="mean D (probability 'real')",
+                title="mean discriminator outputs")
     fig.suptitle(frame.summary(), fontsize=9)
     fig.tight_layout()
     return fig

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import dis
 import math
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..distributions import gaussian_pdf
+from ..distributions import RING8_STD, gaussian_pdf, ring8_centers, sample_ring8
 from ..gan import optimal_discriminator
 from ..metrics import mode_coverage
-from . import Feedback, check_close
+from . import Feedback, as_number, check_close
 
 __all__ = [
     "check_optimal_discriminator_at_zero",
@@ -21,13 +22,17 @@ __all__ = [
 ]
 
 LOG4 = math.log(4.0)
+NO_ANSWER = "no answer yet; replace the ... with your code"  # the same words as check_close's
 
 
-def _number(answer):
-    try:
-        return float(answer.detach() if isinstance(answer, torch.Tensor) else answer)
-    except (TypeError, ValueError):
-        return None
+def _is_stub(fn) -> bool:
+    """True for a function whose body does nothing yet (``...``, ``pass``, a docstring, ``return None``)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in ("RESUME", "NOP", "CACHE")]
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
 
 
 def check_optimal_discriminator_at_zero(answer) -> Feedback:
@@ -35,7 +40,7 @@ def check_optimal_discriminator_at_zero(answer) -> Feedback:
     name = "Exercise 1 (D* by hand)"
     p, q = float(gaussian_pdf(0.0, 0.0, 1.0)), float(gaussian_pdf(0.0, 1.0, 1.0))
     expected = float(optimal_discriminator(np.array([p]), np.array([q]))[0])  # 1 / (1 + e^{-1/2})
-    value = _number(answer)
+    value = as_number(answer)
     if value is not None:
         if math.isclose(value, 1 - expected, rel_tol=1e-3):
             return Feedback(False, f"{name}: {value:.4f} is p_g / (p_data + p_g), the chance that x = 0 is *fake*. "
@@ -49,17 +54,21 @@ def check_optimal_discriminator_at_zero(answer) -> Feedback:
 def check_value_disjoint(answer) -> Feedback:
     """Exercise 2: V(G, D*) when p_data and p_g have disjoint supports."""
     name = "Exercise 2 (V at D*, disjoint supports)"
-    value = _number(answer)
+    value = as_number(answer)
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, f"{name}: {NO_ANSWER}")
     if value is None:
-        return Feedback(False, f"{name}: expected a number; replace the ... with your answer")
+        return Feedback(False, f"{name}: expected a number, got {type(answer).__name__}")
     if math.isclose(value, -LOG4, rel_tol=1e-3):
         return Feedback(False, f"{name}: -log 4 is the value when p_g = p_data (JSD = 0). With disjoint supports "
                                "the JSD is as large as it gets.")
     if math.isclose(value, -LOG4 + 2.0, rel_tol=1e-3) or math.isclose(value, -LOG4 + 1.0, rel_tol=1e-3):
-        return Feedback(False, f"{name}: that uses JSD in bits (1); in nats, as everywhere here, it is log 2.")
+        return Feedback(False, f"{name}: that measures the JSD in bits; here, as everywhere in the course, "
+                               "logarithms are natural (nats).")
+    # a graded hint: it points at the reasoning, never at the value
     return check_close(name, value, 0.0, atol=1e-3,
-                       hint="V(G, D*) = -log 4 + 2 JSD; for disjoint supports JSD = log 2. (Or: D* is 1 on real "
-                            "data and 0 on fakes, so both log terms are log 1.)")
+                       hint="Hint: where only real data lives, p_g = 0: what is D* there, and so what is log D*? "
+                            "Ask the same where only fakes live, about log(1 - D*).")
 
 
 # ---------------------------------------------------------------- exercise 3: a generator step
@@ -90,7 +99,9 @@ class _AffineDiscriminator(nn.Module):
 def check_generator_step(fn) -> Feedback:
     """Exercise 3: ``fn(discriminator, generator, z, optimizer)`` makes one non-saturating generator step."""
     name = "Exercise 3 (a generator step)"
-    if fn is None or fn is Ellipsis or not callable(fn):
+    if fn is None or fn is Ellipsis or _is_stub(fn):
+        return Feedback(False, f"{name}: {NO_ANSWER}")
+    if not callable(fn):
         return Feedback(False, f"{name}: expected a function, got {type(fn).__name__}")
     z = torch.tensor([[1.0, 0.5], [-1.0, 2.0]])
     disc, gen = _AffineDiscriminator(), _ConstantGenerator()
@@ -117,8 +128,9 @@ def check_generator_step(fn) -> Feedback:
         return Feedback(False, f"{name}: that is the saturating minimax loss log(1 - D(G(z))): its gradient is only "
                                f"{minimax:.3f} here, where D rejects the fakes. Use -log D(G(z)).")
     if not math.isclose(bias_after_one, nonsat, rel_tol=1e-4):
-        return Feedback(False, f"{name}: after one step G's bias is {bias_after_one:.4f}, expected {nonsat:.4f}. "
-                               "Loss: the mean of -log D(G(z)), from logits (e.g. softplus(-s) or BCE with label 1).")
+        return Feedback(False, f"{name}: after one step G's bias is {bias_after_one:.4f}, not what one SGD step on "
+                               "the mean of -log D(G(z)) gives. Compute the loss from the logits s that D returns "
+                               "(-log sigmoid(s) = softplus(-s)) and average it over the batch.")
     # a second step from the new point; without zero_grad the old gradient would be added again
     s = nonsat - 3.0  # the fake logit after one step (w = 1)
     expected_two = nonsat + (1 - 1 / (1 + math.exp(-s)))
@@ -129,19 +141,35 @@ def check_generator_step(fn) -> Feedback:
                           "towards where D says 'real')")
 
 
-def check_high_quality_fraction(fn, samples: torch.Tensor, centers: torch.Tensor, std: float) -> Feedback:
-    """Exercise 4: ``fn(samples, centers, std)`` returns the fraction of samples within 3 std of their nearest centre."""
+def _ring_test_samples() -> tuple[torch.Tensor, torch.Tensor, float]:
+    """Samples for exercise 4: 300 from the ring of 8 Gaussians plus 100 from N(0, I), some near, some far."""
+    generator = torch.Generator().manual_seed(0)
+    samples = torch.cat([sample_ring8(300, seed=0), torch.randn(100, 2, generator=generator)])  # (400, 2)
+    return samples, ring8_centers(), RING8_STD
+
+
+def check_high_quality_fraction(fn, samples: torch.Tensor | None = None, centers: torch.Tensor | None = None,
+                                std: float | None = None) -> Feedback:
+    """Exercise 4: ``fn(samples, centers, std)`` returns the fraction of samples within 3 std of their nearest centre.
+
+    Without ``samples``, ``centers`` and ``std`` the checker uses its own: 300 samples of the ring of 8
+    Gaussians and 100 of N(0, I), with the ring's centres and std, so the cell runs on its own.
+    """
     name = "Exercise 4 (high-quality samples)"
-    if fn is None or fn is Ellipsis or not callable(fn):
+    if fn is None or fn is Ellipsis or _is_stub(fn):
+        return Feedback(False, f"{name}: {NO_ANSWER}")
+    if not callable(fn):
         return Feedback(False, f"{name}: expected a function, got {type(fn).__name__}")
+    if samples is None or centers is None or std is None:
+        samples, centers, std = _ring_test_samples()
     expected = mode_coverage(samples, centers, std).high_quality
     try:
         answer = fn(samples, centers, std)
     except Exception as exc:  # the learner's code may raise anything
         return Feedback(False, f"{name}: your function raised {type(exc).__name__}: {exc}")
     if answer is None or answer is Ellipsis:
-        return Feedback(False, f"{name}: your function returned {answer!r}; finish it and return the fraction")
-    value = _number(answer)
+        return Feedback(False, f"{name}: your function returned {answer!r}; return the fraction (one number)")
+    value = as_number(answer)
     if value is None:
         return Feedback(False, f"{name}: expected one number (a fraction), got {type(answer).__name__}")
     distances = torch.cdist(samples.float(), centers.float())
@@ -149,6 +177,7 @@ def check_high_quality_fraction(fn, samples: torch.Tensor, centers: torch.Tensor
         return Feedback(False, f"{name}: {value:.4f} uses 1 std; the threshold is 3 standard deviations.")
     if math.isclose(value, float((distances <= 3 * std).float().mean()), rel_tol=1e-6) and value != expected:
         return Feedback(False, f"{name}: {value:.4f} averages over all (sample, centre) pairs; take each sample's "
-                               "*nearest* centre (distances.min(dim=1)).")
+                               "*nearest* centre only.")
     return check_close(name, value, expected, rtol=1e-6,
-                       hint="torch.cdist(samples, centers).min(dim=1).values <= 3 * std, then the mean.")
+                       hint="Hint: a sample is high-quality when its distance to the *nearest* centre is at most "
+                            "3 standard deviations; the answer is the share of such samples, between 0 and 1.")
