@@ -9,6 +9,7 @@ from importlib import metadata
 import numpy as np
 import torch
 
+from .distributions import gaussian_pdf
 from .runtime import FigureExplorer, available_cores, pick_device
 
 __all__ = [
@@ -111,8 +112,7 @@ def plot_samples(state: SampleState, fig=None):
     ax = fig.add_subplot()
     ax.hist(state.samples, bins=40, density=True, alpha=0.5, label=f"{len(state.samples)} samples")
     grid = np.linspace(state.mu - 4 * state.sigma, state.mu + 4 * state.sigma, 400)
-    pdf = np.exp(-0.5 * ((grid - state.mu) / state.sigma) ** 2) / (state.sigma * np.sqrt(2 * np.pi))
-    ax.plot(grid, pdf, "k", lw=2, label=f"N({state.mu:.1f}, {state.sigma:.1f}²) density")
+    ax.plot(grid, gaussian_pdf(grid, state.mu, state.sigma), "k", lw=2, label=f"N({state.mu:.1f}, {state.sigma:.1f}²) density")
     ax.set_title(f"sample mean {state.sample_mean:.3f}, sample std {state.sample_std:.3f}")
     ax.set_xlabel("x")
     ax.legend(loc="upper right")

@@ -508,3 +508,13 @@ def test_exercise_checkers_explain_common_mistakes(check, args, message):
     feedback = getattr(nb04, check)(*args)
     assert not feedback
     assert message in feedback.message
+
+
+def test_exercise_1_feedback_does_not_give_the_answer_away():
+    from gancourse.exercises import nb04
+
+    g = torch.Generator().manual_seed(4)
+    real, fake = torch.randn(16, generator=g) + 1.0, torch.randn(16, generator=g) - 1.0
+    right_d = f"{float(wgan.critic_loss(real, fake)):.4f}"
+    wrong = nb04.check_losses(lambda r, f: 2 * (f.mean() - r.mean()), lambda f: -f.mean())
+    assert not wrong and "too low" in wrong.message and right_d not in wrong.message

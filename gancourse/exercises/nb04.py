@@ -39,6 +39,10 @@ def _call(name: str, fn, *args, explain=None):
     return float(value.detach()), None
 
 
+def _direction(value: float, expected: float) -> str:
+    return "too high" if value > expected else "too low"
+
+
 def check_losses(my_critic_loss, my_generator_loss) -> Feedback:
     """Exercise 1: ``my_critic_loss(real_scores, fake_scores)`` and ``my_generator_loss(fake_scores)``."""
     name = "Exercise 1 (Wasserstein losses)"
@@ -55,13 +59,13 @@ def check_losses(my_critic_loss, my_generator_loss) -> Feedback:
         return Feedback(False, f"{name}: the critic loss has the wrong sign. The critic *maximises* "
                                "E[f(x_real)] - E[f(x_fake)], so the loss to minimise is E[f(x_fake)] - E[f(x_real)].")
     if not math.isclose(d_value, d_expected, rel_tol=1e-4, abs_tol=1e-6):
-        return Feedback(False, f"{name}: critic loss {d_value:.4f}, expected {d_expected:.4f}: "
+        return Feedback(False, f"{name}: critic loss {d_value:.4f} is {_direction(d_value, d_expected)}: "
                                "no logarithm and no sigmoid, just the mean scores.")
     if math.isclose(g_value, -g_expected, rel_tol=1e-4):
         return Feedback(False, f"{name}: the generator loss has the wrong sign: minimising +E[f(G(z))] pushes the "
                                "fakes towards *low* critic scores, away from the data. Use -E[f(G(z))].")
     if not math.isclose(g_value, g_expected, rel_tol=1e-4, abs_tol=1e-6):
-        return Feedback(False, f"{name}: generator loss {g_value:.4f}, expected {g_expected:.4f}: "
+        return Feedback(False, f"{name}: generator loss {g_value:.4f} is {_direction(g_value, g_expected)}: "
                                "the generator's loss is minus the critic's mean score on the fakes.")
     return Feedback(True, f"{name}: correct. On the checker's test scores (16 real around +1, 16 fake around -1) "
                           f"your critic loss is {d_value:.3f} and your generator loss {g_value:.3f}, as expected.")
