@@ -264,11 +264,16 @@ def optimal_discriminator(p_data, p_gen):
 # --------------------------------------------------------------------------------------
 
 
+def _run_generator(generator: nn.Module, z) -> torch.Tensor:
+    """``G(z)``; a tuple ``z`` is unpacked, ``G(*z)``, for a generator with several inputs."""
+    return generator(*z) if isinstance(z, tuple) else generator(z)
+
+
 def discriminator_step(
     discriminator: nn.Module,
     generator: nn.Module,
     x_real: torch.Tensor,
-    z: torch.Tensor,
+    z: torch.Tensor | tuple[torch.Tensor, ...],
     optimizer: torch.optim.Optimizer,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = discriminator_loss,
     *,
@@ -282,8 +287,10 @@ def discriminator_step(
         D (returns one raw score per sample) and G.
     x_real : torch.Tensor
         A batch of real data.
-    z : torch.Tensor
-        A batch of noise, shape (N, latent_dim).
+    z : torch.Tensor or tuple of torch.Tensor
+        Whatever the generator takes: noise of shape (N, latent_dim) for the GANs of
+        notebooks 03-04; for a conditional generator such as notebook 05's denoiser, its
+        inputs as a tuple, ``(noisy, sigma)``, passed as ``generator(*z)``.
     optimizer : torch.optim.Optimizer
         Over the discriminator's parameters only.
     loss_fn : callable
@@ -302,7 +309,7 @@ def discriminator_step(
     optimizer.zero_grad()
     # .detach() cuts x_fake from the generator's graph: this step updates D only, so no
     # gradient should flow into G (it would be wasted work, and would pile up in G's .grad).
-    x_fake = generator(z).detach()
+    x_fake = _run_generator(generator, z).detach()
     real_scores = discriminator(x_real)  # (N,)
     fake_scores = discriminator(x_fake)  # (N,)
     loss = loss_fn(real_scores, fake_scores)
@@ -322,42 +329,67 @@ def discriminator_step(
 
 
 def generator_step(
-    discriminator: nn.Module,
+    discriminator: nn.Module | None,
     generator: nn.Module,
-    z: torch.Tensor,
+    z: torch.Tensor | tuple[torch.Tensor, ...],
     optimizer: torch.optim.Optimizer,
-    loss_fn: Callable[[torch.Tensor], torch.Tensor] = nonsaturating_generator_loss,
+    loss_fn: Callable[[torch.Tensor], torch.Tensor] | None = nonsaturating_generator_loss,
+    *,
+    extra: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> dict[str, float]:
-    """One gradient step for the generator; the discriminator is held fixed.
+    r"""One gradient step for the generator; the discriminator is held fixed.
+
+    The loss is :math:`L = L_\text{adv}(D(G(z))) + L_\text{extra}(G(z))`: the adversarial
+    term ``loss_fn`` and an optional term ``extra`` on the generator's output, the mirror of
+    :func:`discriminator_step`'s ``penalty``. Notebook 05's denoiser passes a pixel loss
+    there (pix2pix's L1, SRGAN's MSE); with ``discriminator=None`` only ``extra`` is
+    minimised, which is ordinary supervised training.
 
     Parameters
     ----------
-    discriminator, generator : torch.nn.Module
-        D and G.
-    z : torch.Tensor
-        A batch of noise, shape (N, latent_dim).
+    discriminator : torch.nn.Module or None
+        D, or None for no adversarial term (then ``extra`` is required).
+    generator : torch.nn.Module
+        G.
+    z : torch.Tensor or tuple of torch.Tensor
+        Whatever the generator takes (see :func:`discriminator_step`).
     optimizer : torch.optim.Optimizer
         Over the generator's parameters only, so D does not move even though the
         backward pass also fills D's ``.grad`` (the next discriminator step zeroes them).
     loss_fn : callable
         ``loss_fn(fake_scores) -> scalar`` to minimise; default
-        :func:`nonsaturating_generator_loss`.
+        :func:`nonsaturating_generator_loss`. Scale it inside (``lambda s: lam * ...``)
+        to weight it against ``extra``.
+    extra : callable, optional
+        ``extra(x_fake) -> scalar`` added to the loss, e.g. ``lambda x: F.mse_loss(x, x_clean)``.
 
     Returns
     -------
     dict of str to float
-        ``loss``, ``fake_score`` (mean raw score on this batch, before the step) and
-        ``grad_norm``, the Euclidean norm of the gradient over all of G's parameters.
+        ``loss`` (the total), ``fake_score`` (mean raw score on this batch, before the
+        step; absent without a discriminator), ``extra`` when given, and ``grad_norm``,
+        the Euclidean norm of the gradient over all of G's parameters.
     """
+    if discriminator is None and extra is None:
+        raise ValueError("generator_step needs a discriminator, an extra loss, or both; got neither")
     optimizer.zero_grad()
     # No .detach() here: the loss must reach G's weights *through* D.
-    fake_scores = discriminator(generator(z))  # (N,)
-    loss = loss_fn(fake_scores)
+    x_fake = _run_generator(generator, z)
+    out = {}
+    loss = torch.zeros((), device=x_fake.device)
+    if discriminator is not None:
+        fake_scores = discriminator(x_fake)  # (N,)
+        loss = loss_fn(fake_scores)
+        out["fake_score"] = fake_scores.mean().item()
+    if extra is not None:
+        extra_value = extra(x_fake)
+        loss = loss + extra_value
+        out["extra"] = extra_value.item()
     loss.backward()
     # How hard G is pushed, recorded for plots: the norm of its whole gradient.
     grad_norm = math.sqrt(sum(float(p.grad.pow(2).sum()) for p in generator.parameters() if p.grad is not None))
     optimizer.step()
-    return {"loss": loss.item(), "fake_score": fake_scores.mean().item(), "grad_norm": grad_norm}
+    return {"loss": loss.item(), **out, "grad_norm": grad_norm}
 
 
 # --------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Notebook 05: GAN image denoising."""

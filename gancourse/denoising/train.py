@@ -1,0 +1,369 @@
+r"""Training the denoiser: one short loop for paired data that calls notebook 03's two steps.
+
+Three objectives, all on the same FFDNet-style generator :math:`G(y, \sigma)`:
+
+* ``"cnn"``: the pixel loss alone, :math:`L_G = \lVert G(y, \sigma) - x \rVert_2^2`
+  (mean over pixels): supervised training, the PSNR-optimal choice.
+* ``"gan"``: :math:`L_G = \lVert G(y,\sigma) - x\rVert^2 + \lambda\,(-\mathbb{E}\log D(G(y,\sigma)))`
+  with a PatchGAN discriminator trained by binary cross-entropy (notebook 03's losses).
+* ``"wgan"``: :math:`L_G = \lVert G(y,\sigma) - x\rVert^2 - \lambda\,\mathbb{E} f(G(y,\sigma))`
+  with a PatchGAN critic trained by the WGAN-GP loss (notebook 04's losses and penalty).
+
+``"gan"`` and ``"wgan"`` start from the ``"cnn"`` weights and fine-tune, as SRGAN does
+(Ledig et al., 2017, pre-train with a pixel loss, then add the adversarial term).
+
+A run is resumable: the checkpoint holds the config, the step, the network(s), the
+optimizers, the learning-rate schedule, the patch sampler's random state and the log
+(nanoGPT's ``train.py`` pattern). The same command with ``--resume`` goes on where it
+stopped and gives the same numbers as an uninterrupted run on the same machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..gan import discriminator_loss, discriminator_step, generator_step, nonsaturating_generator_loss
+from ..runtime import pick_device, progress, set_threads
+from ..wgan import critic_loss, generator_wasserstein_loss, penalty_hook
+from .images import (
+    BUNDLED_TRAINING_IMAGES,
+    PatchSampler,
+    bundled_image,
+    default_training_dir,
+    held_out_images,
+    psnr,
+    read_image_folder,
+)
+from .networks import FFDNetDenoiser, PatchDiscriminator
+
+__all__ = ["DenoiserConfig", "OBJECTIVES", "pixel_loss", "train_denoiser", "validate", "load_training_images",
+           "load_state", "build_generator"]
+
+OBJECTIVES = ("cnn", "gan", "wgan")
+
+
+@dataclass
+class DenoiserConfig:
+    """Everything that defines a denoiser training run (saved in its checkpoint).
+
+    Attributes
+    ----------
+    objective : {"cnn", "gan", "wgan"}
+        Pixel loss only, or pixel + adversarial (BCE or WGAN-GP).
+    features, depth, residual :
+        The generator (:class:`~gancourse.denoising.networks.FFDNetDenoiser`).
+    patch, batch_size : int
+        Training crops of ``patch`` x ``patch`` pixels, ``batch_size`` per step.
+    sigma_max : float
+        Noise levels drawn per patch from U[0, sigma_max] (8-bit units).
+    steps : int
+        Length of the run: the cosine schedule decays from ``lr`` to ``lr_min`` over it.
+    lr, lr_min : float
+        Generator learning rates (Adam).
+    adv_weight : float
+        :math:`\\lambda`, weight of the adversarial term against the pixel MSE.
+    d_lr : float
+        Discriminator/critic learning rate (Adam, betas (0.5, 0.999) as in notebook 03;
+        (0, 0.9) for the critic, Gulrajani et al.'s).
+    gp_weight : float
+        WGAN-GP's penalty weight (the paper's 10).
+    d_features : int
+        Width of the PatchGAN.
+    seed : int
+        Seeds the weights, the patch sampler and the training noise.
+    eval_minutes : float
+        Validation PSNR on the held-out images every this many minutes of training.
+    """
+
+    objective: str = "cnn"
+    features: int = 64
+    depth: int = 15
+    residual: bool = True
+    patch: int = 64
+    batch_size: int = 32
+    sigma_max: float = 75.0
+    steps: int = 14000
+    lr: float = 1e-3
+    lr_min: float = 1e-5
+    adv_weight: float = 1e-3
+    d_lr: float = 1e-4
+    gp_weight: float = 10.0
+    d_features: int = 32
+    seed: int = 0
+    eval_minutes: float = 10.0
+
+    def __post_init__(self):
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown objective {self.objective!r}; expected one of {', '.join(OBJECTIVES)}")
+        for name in ("patch", "batch_size", "steps", "features", "depth", "d_features"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"expected {name} to be a positive integer, got {value!r}")
+        if self.patch % 8:
+            raise ValueError(f"expected patch to be a multiple of 8 (the PatchGAN downsamples by 8), got {self.patch}")
+        for name in ("lr", "lr_min", "d_lr", "eval_minutes", "sigma_max"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"expected {name} > 0, got {getattr(self, name)!r}")
+        if self.adv_weight < 0 or self.gp_weight < 0:
+            raise ValueError("expected adv_weight and gp_weight >= 0")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DenoiserConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown config keys {unknown}; expected some of {sorted(names)}")
+        return cls(**data)
+
+
+def pixel_loss(x_fake: torch.Tensor, x_clean: torch.Tensor) -> torch.Tensor:
+    r"""The pixel loss :math:`\frac{1}{NCHW}\sum (\hat x - x)^2`, mean squared error (``F.mse_loss``)."""
+    return F.mse_loss(x_fake, x_clean)
+
+
+def build_generator(config: DenoiserConfig) -> FFDNetDenoiser:
+    return FFDNetDenoiser(features=config.features, depth=config.depth, residual=config.residual)
+
+
+def load_training_images(data: str | os.PathLike | None = None) -> tuple[list[np.ndarray], str]:
+    """The training images and a description: ``data`` if given, else Train400, else bundled ones."""
+    if data is not None:
+        return read_image_folder(data), str(data)
+    folder = default_training_dir()
+    if folder is not None:
+        return read_image_folder(folder), "Train400 (../shared/data/Train400)"
+    return [bundled_image(n) for n in BUNDLED_TRAINING_IMAGES], "scikit-image samples " + ", ".join(BUNDLED_TRAINING_IMAGES)
+
+
+@torch.no_grad()
+def validate(generator: FFDNetDenoiser, images: dict[str, np.ndarray], sigma: float = 25.0, seed: int = 0) -> float:
+    """Mean PSNR (dB) of ``generator`` on ``images`` at noise level ``sigma``, with the course's protocol."""
+    from .images import add_noise
+
+    was_training = generator.training
+    generator.eval()
+    device = next(generator.parameters()).device
+    scores = []
+    try:
+        for i, clean in enumerate(images.values()):
+            noisy = add_noise(clean, sigma, seed=seed + i)
+            y = torch.as_tensor(noisy, dtype=torch.float32, device=device)[None, None]
+            out = generator(y, sigma)[0, 0].double().cpu().numpy()
+            scores.append(psnr(clean, out))
+    finally:
+        generator.train(was_training)
+    return float(np.mean(scores))
+
+
+def _save(path: Path, state: dict) -> None:
+    """Write ``state`` atomically: to a temporary file beside ``path``, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def _optim_path(path: Path) -> Path:
+    # Optimizer moments live in a sibling file, so that each file stays under the 5 MB the
+    # repository allows in data/ and the weights can be read without them.
+    return path.with_name(path.stem + ".optim" + path.suffix)
+
+
+def load_state(path: str | os.PathLike, *, with_optimizer: bool = True) -> dict:
+    """Read a training checkpoint written by :func:`train_denoiser` (``weights_only=True``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no training checkpoint at {path}; expected a file written by train-denoiser --out")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(state, dict) or "config" not in state or "generator" not in state:
+        raise ValueError(f"{path} is not a denoiser training checkpoint (no config/generator inside)")
+    if with_optimizer and _optim_path(path).is_file():
+        optim = torch.load(_optim_path(path), map_location="cpu", weights_only=True)
+        if optim.get("step") != state["step"]:
+            raise ValueError(f"{_optim_path(path)} is from step {optim.get('step')}, {path} from step "
+                             f"{state['step']}; the pair was not written together")
+        state.update(optim["optimizers"])
+    return state
+
+
+def train_denoiser(
+    config: DenoiserConfig,
+    out: str | os.PathLike,
+    *,
+    data: str | os.PathLike | None = None,
+    minutes: float | None = None,
+    until_step: int | None = None,
+    resume: str | os.PathLike | None = None,
+    init_from: str | os.PathLike | None = None,
+    device: str = "auto",
+    log: str | os.PathLike | None = None,
+    progress_bar: bool = True,
+    validation: dict[str, np.ndarray] | None = None,
+) -> dict:
+    """Train (or resume training) a denoiser; checkpoints to ``out`` as it goes.
+
+    Parameters
+    ----------
+    config : DenoiserConfig
+        The run. Ignored when resuming (the checkpoint's config is used).
+    out : path-like
+        The checkpoint, rewritten every ``config.eval_minutes`` and at the end.
+    data : path-like, optional
+        A folder of training images; default Train400, else scikit-image samples.
+    minutes : float, optional
+        Stop after this much wall time (checkpointing first); resume later with ``resume``.
+    until_step : int, optional
+        Stop at this step (checkpointing first), e.g. to split a run in two.
+    resume : path-like, optional
+        A checkpoint to continue from (usually ``out`` itself).
+    init_from : path-like, optional
+        A ``"cnn"`` checkpoint or weights file whose generator starts a ``"gan"``/``"wgan"`` run.
+    device : str
+        ``"auto"``, ``"cpu"``, ``"cuda"``...
+    log : path-like, optional
+        Append one JSON line per validation to this file.
+    validation : dict, optional
+        Images to validate on (default: the held-out photographs). The log reports them;
+        nothing is selected on them: the run's last weights are what it returns.
+
+    Returns
+    -------
+    dict
+        The final checkpoint's contents.
+    """
+    out = Path(out)
+    dev = pick_device(device)
+    if dev.type == "cpu":
+        set_threads("conv")
+    # -- 1. the run's state: fresh, or read back from a checkpoint -----------------------
+    state = load_state(resume) if resume is not None else None
+    if state is not None:
+        config = DenoiserConfig.from_dict(state["config"])
+    torch.manual_seed(config.seed)
+    generator = build_generator(config)
+    adversarial = config.objective != "cnn"
+    discriminator = PatchDiscriminator(features=config.d_features) if adversarial else None
+    if state is None and adversarial:
+        if init_from is None:
+            raise ValueError(f"objective {config.objective!r} fine-tunes a trained 'cnn': pass init_from= "
+                             "(--init-from FILE), e.g. data/weights/cnn.pt")
+        generator.load_state_dict(_generator_weights(init_from))
+    images, data_desc = load_training_images(data)
+    sampler = PatchSampler(images, patch=config.patch, sigma_range=(0.0, config.sigma_max), seed=config.seed)
+    generator.to(dev, memory_format=torch.channels_last)
+    g_opt = torch.optim.Adam(generator.parameters(), lr=config.lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(g_opt, T_max=config.steps, eta_min=config.lr_min)
+    d_opt = None
+    if adversarial:
+        discriminator.to(dev, memory_format=torch.channels_last)
+        betas = (0.5, 0.999) if config.objective == "gan" else (0.0, 0.9)
+        d_opt = torch.optim.Adam(discriminator.parameters(), lr=config.d_lr, betas=betas)
+    step, elapsed, log_rows = 0, 0.0, []
+    if state is not None:
+        generator.load_state_dict(state["generator"])
+        g_opt.load_state_dict(state["g_optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        sampler.load_state_dict(state["sampler"])
+        torch.set_rng_state(state["torch_rng"])
+        if adversarial:
+            discriminator.load_state_dict(state["discriminator"])
+            d_opt.load_state_dict(state["d_optimizer"])
+        step, elapsed, log_rows = state["step"], state["elapsed"], list(state["log"])
+    validation = held_out_images() if validation is None else validation
+
+    # -- 2. the two losses of this objective, as notebook 03-04's steps expect them ---------
+    if config.objective == "gan":
+        d_loss, penalty = discriminator_loss, None
+        def g_adv(s):
+            return config.adv_weight * nonsaturating_generator_loss(s)
+    elif config.objective == "wgan":
+        d_loss, penalty = critic_loss, penalty_hook(config.gp_weight)
+        def g_adv(s):
+            return config.adv_weight * generator_wasserstein_loss(s)
+
+    def checkpoint() -> dict:
+        full = {
+            "config": dataclasses.asdict(config), "step": step, "elapsed": elapsed, "log": log_rows,
+            "generator": {k: v.detach().cpu() for k, v in generator.state_dict().items()},
+            "schedule": schedule.state_dict(), "sampler": sampler.state_dict(),
+            "torch_rng": torch.get_rng_state(), "data": data_desc, "device": str(dev),
+            "torch": str(torch.__version__),
+        }
+        optimizers = {"g_optimizer": g_opt.state_dict()}
+        if adversarial:
+            full["discriminator"] = {k: v.detach().cpu() for k, v in discriminator.state_dict().items()}
+            optimizers["d_optimizer"] = d_opt.state_dict()
+        _save(_optim_path(out), {"step": step, "optimizers": optimizers})
+        _save(out, full)
+        return full
+
+    def evaluate() -> None:
+        row = {"step": step, "minutes": round(elapsed / 60, 2), "lr": schedule.get_last_lr()[0],
+               "val_psnr_25": round(validate(generator, validation, 25.0), 3),
+               "train_mse": float(np.mean(recent)) if recent else math.nan,
+               "patches_per_s": round(patches_seen / max(time.perf_counter() - t_start, 1e-9), 1)}
+        log_rows.append(row)
+        if log is not None:
+            with open(log, "a") as fh:
+                fh.write(json.dumps(row) + "\n")
+        bar.set_postfix(val_psnr=row["val_psnr_25"], lr=f"{row['lr']:.2e}")
+
+    # -- 3. the loop: discriminator step (adversarial objectives), generator step ---------
+    t_start, patches_seen, recent = time.perf_counter(), 0, []
+    last_eval = elapsed
+    deadline = None if minutes is None else time.perf_counter() + 60.0 * minutes
+    bar = progress(total=config.steps, initial=step, desc=f"train {config.objective}", disable=not progress_bar)
+    if not log_rows:
+        evaluate()
+    while step < config.steps:
+        t0 = time.perf_counter()
+        clean, noisy, sigma = sampler(config.batch_size)
+        clean = clean.to(dev, memory_format=torch.channels_last)
+        noisy = noisy.to(dev, memory_format=torch.channels_last)
+        z = (noisy, sigma.to(dev))  # what the generator takes: the noisy patch and its noise level
+
+        if adversarial:
+            discriminator_step(discriminator, generator, clean, z, d_opt, d_loss, penalty=penalty)
+
+        def pixel(x_fake, clean=clean):
+            return pixel_loss(x_fake, clean)
+
+        g_out = generator_step(discriminator, generator, z, g_opt, g_adv if adversarial else None, extra=pixel)
+        schedule.step()
+        step += 1
+        patches_seen += config.batch_size
+        recent = (recent + [g_out["extra"]])[-200:]
+        elapsed += time.perf_counter() - t0
+        bar.update(1)
+        if not math.isfinite(g_out["loss"]):
+            checkpoint()
+            raise FloatingPointError(f"the generator's loss became {g_out['loss']} at step {step}; lower lr "
+                                     f"(now {schedule.get_last_lr()[0]:.2e}) or adv_weight and resume from {out}")
+        if elapsed - last_eval >= 60.0 * config.eval_minutes or step == config.steps:
+            evaluate()
+            checkpoint()
+            last_eval = elapsed
+        if (deadline is not None and time.perf_counter() > deadline) or step == until_step:
+            break
+    bar.close()
+    if not log_rows or log_rows[-1]["step"] != step:
+        evaluate()
+    return checkpoint()
+
+
+def _generator_weights(path: str | os.PathLike) -> dict:
+    """The generator's state dict from a training checkpoint or a shipped weights file."""
+    obj = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(obj, dict) and "generator" in obj:
+        return obj["generator"]
+    raise ValueError(f"{path} holds no generator weights (expected a train-denoiser checkpoint or data/weights file)")
