@@ -6,7 +6,7 @@ Two layers, so that the logic runs (and is tested) without a browser:
    work: :meth:`LiveGAN.step` makes one discriminator step, one generator step, or a full
    round (``n_critic`` D steps, then one G step); :meth:`LiveGAN.frame` computes everything
    the view shows (samples, D's output on a grid, the generator's gradient on its samples,
-   losses, modes covered); :func:`draw_frame` draws a frame on a matplotlib figure.
+   losses, modes reached and high-quality fraction); :func:`draw_frame` draws a frame on a matplotlib figure.
 2. :class:`LiveView` wraps it in ipywidgets: play/pause, single steps (D only, G only,
    both), the two learning rates and k = ``n_critic``. While playing, a background thread
    runs training rounds and swaps in a new picture a few times per second; the kernel
@@ -62,7 +62,7 @@ class LiveFrame:
     g_loss: np.ndarray  #: (n_g,) generator loss at every G step
     real_prob: np.ndarray  #: (n_d,) mean D(x) on each real batch
     fake_prob: np.ndarray  #: (n_d,) mean D(G(z)) on each fake batch
-    coverage: ModeCoverage  #: modes covered by ``x_fake``
+    coverage: ModeCoverage  #: recall and precision of ``x_fake`` (`mode_coverage`)
 
     def summary(self) -> str:
         return f"D steps {self.d_steps}, G steps {self.g_steps}: {self.coverage}"

@@ -4,9 +4,12 @@ A loss curve does not say whether a GAN works: the discriminator's loss can look
 while the generator covers two of eight modes. These metrics look at the *samples*.
 
 * Toy data with known modes (the 8-Gaussian ring, the 25-Gaussian grid):
-  :func:`mode_coverage` counts the modes that receive samples, and the fraction of
-  "high-quality" samples, those within 3 standard deviations of a mode centre
-  (Srivastava et al., 2017, VEEGAN, Sec. 5.1; Lin et al., 2018, PacGAN).
+  :func:`mode_coverage` measures two things apart. **Recall**: the *modes reached*, those
+  whose nearest-centre cell receives a fair part of the samples. **Precision**: the
+  fraction of *high-quality* samples, those within 3 standard deviations of a mode centre
+  (Srivastava et al., 2017, VEEGAN, Sec. 5.1; Lin et al., 2018, PacGAN). A collapsed
+  generator has low recall; a diffuse cloud over the whole grid has high recall and low
+  precision; only the target itself has both.
 * A distance to the target from samples: :func:`w1_per_axis` (the exact 1-D
   Wasserstein-1 distance of each coordinate) and :func:`mmd_rbf` (the maximum mean
   discrepancy with a Gaussian kernel, which also sees the joint structure).
@@ -70,45 +73,78 @@ def _as_points(name: str, x, dim: int | None = None) -> torch.Tensor:
 
 @dataclass
 class ModeCoverage:
-    """The result of :func:`mode_coverage`.
+    """The result of :func:`mode_coverage`: recall (modes reached) and precision (high quality), apart.
 
     Attributes
     ----------
-    modes_covered : int
-        Modes with at least ``min_count`` high-quality samples.
+    modes_reached : int
+        **Recall.** Modes whose cell (the points nearer to this centre than to any other)
+        receives at least ``min_count`` samples, however far from the centre they lie.
     n_modes : int
         Number of modes of the target.
     high_quality : float
-        Fraction of all samples within ``threshold`` standard deviations of their nearest mode.
+        **Precision.** Fraction of all samples within ``threshold`` standard deviations of
+        their nearest centre.
+    modes_sharp : int
+        Modes reached *and* sharp: at least ``min_count`` of their samples are high-quality.
+        Never more than ``modes_reached``.
     counts : numpy.ndarray of int, shape (n_modes,)
+        Samples per cell (nearest centre), at any distance.
+    hq_counts : numpy.ndarray of int, shape (n_modes,)
         High-quality samples per mode.
     min_count : int
-        How many high-quality samples made a mode count as covered.
+        Samples a mode needs to count as reached (or, high-quality ones, as sharp).
+    threshold : float
+        The high-quality radius, in standard deviations.
     """
 
-    modes_covered: int
+    modes_reached: int
     n_modes: int
     high_quality: float
+    modes_sharp: int
     counts: np.ndarray
+    hq_counts: np.ndarray
     min_count: int
+    threshold: float = 3.0
+
+    @property
+    def recall(self) -> float:
+        """Fraction of the modes reached, ``modes_reached / n_modes``."""
+        return self.modes_reached / self.n_modes
+
+    @property
+    def precision(self) -> float:
+        """Fraction of samples that are high-quality (the same as ``high_quality``)."""
+        return self.high_quality
 
     def __str__(self) -> str:
-        return f"{self.modes_covered}/{self.n_modes} modes covered, {100 * self.high_quality:.1f}% high-quality samples"
+        return (f"{self.modes_reached}/{self.n_modes} modes reached, {100 * self.high_quality:.1f}% high-quality "
+                f"samples, {self.modes_sharp}/{self.n_modes} modes reached and sharp")
 
     def as_dict(self) -> dict[str, float]:
-        """``{"modes": ..., "high_quality": ...}`` as floats, e.g. for a training history."""
-        return {"modes": float(self.modes_covered), "high_quality": float(self.high_quality)}
+        """``{"modes_reached", "high_quality", "modes_sharp"}`` as floats, e.g. for a training history."""
+        return {"modes_reached": float(self.modes_reached), "high_quality": float(self.high_quality),
+                "modes_sharp": float(self.modes_sharp)}
 
 
 def mode_coverage(samples, centers, std: float, *, threshold: float = 3.0, min_share: float = 0.2) -> ModeCoverage:
-    r"""Count the modes a generator covers and the fraction of high-quality samples.
+    r"""Recall and precision of a generator on a mixture with known modes, measured apart.
 
-    Each sample is assigned to its nearest mode centre; it is *high-quality* if it lies within
-    ``threshold * std`` of that centre (Srivastava et al., 2017, Sec. 5.1). A mode is
-    *covered* if it received at least ``min_share`` of its fair share of samples,
-    :math:`\lceil \text{min\_share} \cdot N / K \rceil` high-quality samples for N samples
-    and K modes. With the defaults and 2,500 samples on the 25-grid that is 20 samples, the
-    rule of Lin et al. (2018, PacGAN, Sec. 5).
+    Each sample is assigned to its nearest mode centre, which splits the plane into K cells.
+
+    * **Recall, modes reached**: a mode is *reached* if its cell receives at least
+      ``min_share`` of its fair share of samples, :math:`m = \lceil \text{min\_share}
+      \cdot N / K \rceil` for N samples and K modes, wherever in the cell they land. A
+      generator that collapses reaches few modes; a diffuse cloud spread over the whole
+      support reaches them all.
+    * **Precision, high quality**: the fraction of samples within ``threshold * std`` of
+      their nearest centre (Srivastava et al., 2017, VEEGAN, Sec. 5.1). A diffuse cloud
+      scores low however many modes it reaches; a blob on one centre scores high.
+    * **Reached and sharp**: modes with at least :math:`m` *high-quality* samples, the count
+      that the VEEGAN and PacGAN papers report as "modes" (both quantities at once).
+
+    With the defaults and 2,500 samples on the 25-grid, :math:`m = 20`, the rule of Lin et
+    al. (2018, PacGAN, Sec. 5).
 
     Parameters
     ----------
@@ -121,35 +157,54 @@ def mode_coverage(samples, centers, std: float, *, threshold: float = 3.0, min_s
     threshold : float
         Distance, in standard deviations, within which a sample is high-quality.
     min_share : float
-        Fraction of the fair share a mode needs to count as covered (0 < min_share <= 1).
+        Fraction of the fair share N / K a mode needs to count as reached (0 < min_share <= 1).
 
     Returns
     -------
     ModeCoverage
-        ``modes_covered``, ``n_modes``, ``high_quality``, per-mode ``counts``.
+        ``modes_reached`` (and ``recall``), ``high_quality`` (and ``precision``),
+        ``modes_sharp``, per-mode ``counts`` and ``hq_counts``.
+
+    Notes
+    -----
+    For samples of the target itself, in 2-D, the distance to the centre over ``std`` follows
+    a chi distribution with 2 degrees of freedom, so the high-quality fraction is
+    :math:`1 - e^{-9/2} \approx 0.989` at the default threshold, and every mode is reached.
+
+    References
+    ----------
+    Srivastava et al. (2017), VEEGAN, NeurIPS, Sec. 5.1. Lin et al. (2018), PacGAN, NeurIPS, Sec. 5.
 
     Examples
     --------
     >>> centers = torch.tensor([[0.0, 0.0], [10.0, 0.0]])
     >>> print(mode_coverage(torch.zeros(10, 2), centers, std=0.1))
-    1/2 modes covered, 100.0% high-quality samples
+    1/2 modes reached, 100.0% high-quality samples, 1/2 modes reached and sharp
+    >>> print(mode_coverage(torch.tensor([[2.0, 0.0], [8.0, 0.0]]), centers, std=0.1))
+    2/2 modes reached, 0.0% high-quality samples, 0/2 modes reached and sharp
     """
     c = _as_points("centers", centers)
     x = _as_points("samples", samples, dim=c.shape[1])  # same dimension as the mode centres
     if not std > 0:
         raise ValueError(f"expected std > 0 (the standard deviation of one mode), got {std!r}")
+    if not threshold > 0:
+        raise ValueError(f"expected threshold > 0 (a radius in standard deviations, e.g. 3.0), got {threshold!r}")
     if not 0 < min_share <= 1:
-        raise ValueError(f"expected 0 < min_share <= 1, got {min_share!r}")
+        raise ValueError(f"expected 0 < min_share <= 1 (a fraction of the fair share N / K), got {min_share!r}")
     distance, nearest = torch.cdist(x, c).min(dim=1)  # (N, K) -> (N,), (N,)
     good = distance <= threshold * std  # (N,)
-    counts = torch.bincount(nearest[good], minlength=c.shape[0]).numpy()  # (K,)
+    counts = torch.bincount(nearest, minlength=c.shape[0]).numpy()  # (K,) samples per cell
+    hq_counts = torch.bincount(nearest[good], minlength=c.shape[0]).numpy()  # (K,) high-quality per mode
     min_count = max(1, math.ceil(min_share * x.shape[0] / c.shape[0]))
     return ModeCoverage(
-        modes_covered=int((counts >= min_count).sum()),
+        modes_reached=int((counts >= min_count).sum()),
         n_modes=c.shape[0],
         high_quality=float(good.float().mean()),
+        modes_sharp=int((hq_counts >= min_count).sum()),
         counts=counts,
+        hq_counts=hq_counts,
         min_count=min_count,
+        threshold=float(threshold),
     )
 
 
@@ -228,8 +283,8 @@ def toy_metrics(target: GaussianMixture, *, n_samples: int = 1000, seed: int = 0
     Returns
     -------
     callable
-        ``metrics(generator) -> {"modes", "high_quality", "w1"}``, where ``w1`` is the mean of
-        :func:`w1_per_axis` to a target sample.
+        ``metrics(generator) -> {"modes_reached", "high_quality", "modes_sharp", "w1"}`` (see
+        :func:`mode_coverage`), where ``w1`` is the mean of :func:`w1_per_axis` to a target sample.
     """
     if not isinstance(target, GaussianMixture):
         raise TypeError(f"expected a GaussianMixture such as gancourse.ring8(), got {type(target).__name__}")
@@ -245,32 +300,39 @@ def toy_metrics(target: GaussianMixture, *, n_samples: int = 1000, seed: int = 0
 
 
 def coverage_table(results: dict[str, list[ModeCoverage]], n_modes: int | None = None) -> str:
-    """A text table of mode coverage over seeds: one row per setting.
+    """A text table of recall and precision over seeds: one row per setting.
 
     Parameters
     ----------
     results : dict of str to list of ModeCoverage
-        For each setting (e.g. ``"ring8, k=1"``), one result per seed.
+        For each setting (e.g. ``"ring8, k=1"``), one :func:`mode_coverage` result per seed.
     n_modes : int, optional
         Shown in the header; taken from the results by default.
 
     Returns
     -------
     str
-        Columns: per-seed modes covered, their mean, seeds with every mode, mean high-quality %.
+        Columns: modes reached per seed and their mean (recall); high-quality % per seed and
+        their mean (precision); the mean number of modes reached and sharp.
     """
     if not results:
         raise ValueError("expected at least one setting in results, got an empty dict")
+    n_seeds = max(len(runs) for runs in results.values())
     width = max(len(name) for name in results)
-    lines = [f"{'setting':<{width}}  modes covered per seed     mean   all modes  high-quality"]
+    reached_w, hq_w = max(3 * n_seeds, 14), max(6 * n_seeds, 17)
+    lines = [f"{'':<{width}}  {'RECALL':<{reached_w + 9}} {'PRECISION':<{hq_w + 8}}  BOTH",
+             f"{'setting':<{width}}  {'modes reached/seed':<{reached_w}}  {'mean':>7} "
+             f"{'high-quality %/seed':<{hq_w}}  {'mean':>6}  reached & sharp"]
     for name, runs in results.items():
-        modes = [r.modes_covered for r in runs]
+        if not runs:
+            raise ValueError(f"expected at least one result for setting {name!r}, got an empty list")
         total = n_modes or runs[0].n_modes
-        full = sum(r.modes_covered == r.n_modes for r in runs)
-        hq = 100 * np.mean([r.high_quality for r in runs])
-        per_seed = " ".join(f"{m:2d}" for m in modes)
+        reached = [r.modes_reached for r in runs]
+        hq = [100 * r.high_quality for r in runs]
+        sharp = np.mean([r.modes_sharp for r in runs])
         lines.append(
-            f"{name:<{width}}  {per_seed:<25}  {np.mean(modes):5.1f}/{total:<2d}  {full}/{len(runs)} seeds  {hq:6.1f}%"
+            f"{name:<{width}}  {' '.join(f'{m:2d}' for m in reached):<{reached_w}}  {np.mean(reached):4.1f}/{total:<2d} "
+            f"{' '.join(f'{h:5.1f}' for h in hq):<{hq_w}}  {np.mean(hq):5.1f}%  {sharp:4.1f}/{total}"
         )
     return "\n".join(lines)
 
@@ -288,6 +350,7 @@ STUDY_SETTINGS: dict[str, dict] = {
 STUDY_STEPS: dict[str, int] = {"ring8": 2000, "grid25": 5000}
 
 _STUDY_TARGETS = {"ring8": ring8, "grid25": grid25}
+_RECORDED = ("modes_reached", "high_quality", "modes_sharp")  # the keys of ModeCoverage.as_dict
 
 
 def mode_collapse_study(settings: dict[str, dict] | None = None, *, targets=("ring8", "grid25"), seeds=range(5),
@@ -319,8 +382,11 @@ def mode_collapse_study(settings: dict[str, dict] | None = None, *, targets=("ri
     -------
     dict
         ``{"config": {...}, "results": {target: {setting: {"samples": (S, n_samples, 2) tensor,
-        "modes": (S, E) tensor, "high_quality": (S, E) tensor, "eval_steps": [E ints]}}}}``
+        "modes_reached", "high_quality", "modes_sharp": (S, E) tensors, "eval_steps": [E ints]}}}}``
         with S seeds and E evaluations; plain types, loadable with ``weights_only=True``.
+        (The shipped ``data/mode_collapse.pt`` predates the split and records one ``"modes"``
+        series, the modes reached and sharp; :func:`study_coverage` recomputes everything
+        from the final samples.)
     """
     settings = STUDY_SETTINGS if settings is None else settings
     seeds = list(seeds)
@@ -345,13 +411,13 @@ def mode_collapse_study(settings: dict[str, dict] | None = None, *, targets=("ri
             progress=False, seed=seed,
         )
         entry = results.setdefault(target_name, {}).setdefault(
-            name, {"samples": [], "modes": [], "high_quality": [], "eval_steps": [s + 1 for s in history.metric_step]})
+            name, {"samples": [], **{key: [] for key in _RECORDED}, "eval_steps": [s + 1 for s in history.metric_step]})
         entry["samples"].append(generate(generator, n_samples, seed=seed))
-        entry["modes"].append(torch.tensor(history.metrics["modes"]))
-        entry["high_quality"].append(torch.tensor(history.metrics["high_quality"]))
+        for key in _RECORDED:
+            entry[key].append(torch.tensor(history.metrics[key]))
     for per_target in results.values():
         for entry in per_target.values():
-            for key in ("samples", "modes", "high_quality"):
+            for key in ("samples", *_RECORDED):
                 entry[key] = torch.stack(entry[key])
     return {
         "config": {"settings": {k: dict(v) for k, v in settings.items()}, "targets": list(targets), "seeds": seeds,
@@ -361,7 +427,19 @@ def mode_collapse_study(settings: dict[str, dict] | None = None, *, targets=("ri
 
 
 def study_coverage(study: dict, target: str) -> dict[str, list[ModeCoverage]]:
-    """Mode coverage of the final samples of every run in a study, per setting (for :func:`coverage_table`)."""
+    """:func:`mode_coverage` of the final samples of every run in a study, per setting.
+
+    Parameters
+    ----------
+    study : dict
+        As returned by :func:`mode_collapse_study` (or loaded from ``data/mode_collapse.pt``).
+    target : {"ring8", "grid25"}
+
+    Returns
+    -------
+    dict of str to list of ModeCoverage
+        One result per seed for each setting, ready for :func:`coverage_table`.
+    """
     if target not in study["results"]:
         raise ValueError(f"no target {target!r} in this study; expected one of {sorted(study['results'])}")
     mixture = _STUDY_TARGETS[target]()

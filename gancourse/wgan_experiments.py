@@ -40,6 +40,7 @@ __all__ = [
     "train_toy_comparison_ring8",
     "train_toy_comparison_grid25",
     "real_vs_real_w1",
+    "toy_coverage",
     "toy_comparison_table",
     "plot_toy_samples",
     "plot_toy_tracking",
@@ -444,8 +445,8 @@ def train_toy_run(dataset: str, method: str, seed: int = 0, config: dict | None 
     Returns
     -------
     dict
-        ``metric_step`` and, aligned with it, ``modes`` and ``high_quality``
-        (`gancourse.mode_coverage`), ``w1`` (exact W1 of ``n_eval`` samples to a target
+        ``metric_step`` and, aligned with it, ``modes_reached``, ``high_quality`` and
+        ``modes_sharp`` (`gancourse.mode_coverage`), ``w1`` (exact W1 of ``n_eval`` samples to a target
         sample, `wasserstein_assignment`), ``estimate`` (the discriminator's own estimate on
         a fixed batch: dual / slope for a critic, the Jensen-Shannon estimate
         :math:`\log 2 - L_D / 2` for a GAN discriminator) and ``dual`` (the critic's raw dual;
@@ -480,8 +481,7 @@ def train_toy_run(dataset: str, method: str, seed: int = 0, config: dict | None 
             with torch.enable_grad():  # train_gan calls metrics under no_grad; the slope needs a gradient
                 slope = float(critic_gradient_norms(critic, eps * x_eval + (1 - eps) * x_fake).mean())
             estimate = dual / slope
-        return {"modes": float(cover.modes_covered), "high_quality": cover.high_quality,
-                "w1": wasserstein_assignment(x_fake, x_eval), "estimate": estimate, "dual": dual}
+        return {**cover.as_dict(), "w1": wasserstein_assignment(x_fake, x_eval), "estimate": estimate, "dual": dual}
 
     common = dict(steps=cfg["steps"], batch_size=cfg["batch_size"], latent_dim=2, metrics=metrics,
                   eval_every=cfg["eval_every"], progress=progress, seed=seed)
@@ -503,7 +503,7 @@ def train_toy_run(dataset: str, method: str, seed: int = 0, config: dict | None 
     seconds = time.perf_counter() - t0
     return {
         "metric_step": [s + 1 for s in history.metric_step],
-        **{key: list(history.metrics[key]) for key in ("modes", "high_quality", "w1", "estimate", "dual")},
+        **{key: list(history.metrics[key]) for key in history.metrics},
         "samples": generate(generator, 1000, seed=seed).detach().clone(),
         "seconds": seconds,
     }
@@ -549,6 +549,31 @@ def real_vs_real_w1(dataset: str, n: int = 500, seeds=(0, 1, 2)) -> np.ndarray:
     return np.array(values)
 
 
+def toy_coverage(ckpt: dict) -> dict[str, list]:
+    """`gancourse.mode_coverage` of every run's final 1000 samples, per method (for `gancourse.coverage_table`).
+
+    Recomputed from the stored ``samples``, so checkpoints made before the metric split into
+    recall and precision (whose histories record one ``"modes"`` series) read the same way
+    as new ones.
+
+    Parameters
+    ----------
+    ckpt : dict
+        A `train_toy_comparison` result, e.g. loaded from ``data/wgan_toy_grid25.pt``.
+
+    Returns
+    -------
+    dict of str to list of ModeCoverage
+        Method name to one result per seed.
+    """
+    from .metrics import mode_coverage
+
+    target = _toy_target(ckpt["dataset"])
+    std = float(target.stds[0])
+    return {method: [mode_coverage(run["samples"], target.centers, std) for run in runs]
+            for method, runs in ckpt["runs"].items()}
+
+
 def toy_comparison_table(results: dict, *, baseline: bool = True) -> str:
     """A text table of `train_toy_comparison` results: one row per dataset and method.
 
@@ -562,40 +587,42 @@ def toy_comparison_table(results: dict, *, baseline: bool = True) -> str:
     Returns
     -------
     str
-        Final modes covered (per seed and mean), high-quality samples (mean over seeds),
-        exact W1 to the target (mean +- std over seeds), and, per seed, the Pearson
-        correlation over training between the discriminator's own estimate and the exact W1.
+        Exact W1 to the target at the end (mean +- std over seeds), and, per seed, the
+        Pearson correlation over training between the discriminator's own estimate and the
+        exact W1. Recall and precision are in `toy_coverage`.
     """
-    lines = ["dataset  method      modes per seed  mean   high-quality  W1 to target     corr(estimate, W1) per seed"]
+    lines = ["dataset  method      W1 to target     corr(estimate, W1) per seed"]
     for dataset, ckpt in results.items():
-        n_modes = 8 if dataset == "ring8" else 25
         for method, runs in ckpt["runs"].items():
-            modes = [int(r["modes"][-1]) for r in runs]
-            hq = 100 * np.mean([r["high_quality"][-1] for r in runs])
             w1 = np.array([r["w1"][-1] for r in runs])
             corrs = [np.corrcoef(r["estimate"], r["w1"])[0, 1] for r in runs]
-            lines.append(
-                f"{dataset:<8} {method:<11} {' '.join(f'{m:2d}' for m in modes):<14}  {np.mean(modes):4.1f}/{n_modes:<2d}"
-                f"  {hq:10.1f}%  {w1.mean():6.3f} +- {w1.std():.3f}   {' '.join(f'{c:+.2f}' for c in corrs)}"
-            )
+            lines.append(f"{dataset:<8} {method:<11} {w1.mean():6.3f} +- {w1.std():.3f}   "
+                         f"{' '.join(f'{c:+.2f}' for c in corrs)}")
         if baseline:
             seeds = ckpt.get("config", {}).get("seeds", (0, 1, 2))
             n = ckpt.get("config", {}).get("n_eval", 500)
             floor = real_vs_real_w1(dataset, n=n, seeds=seeds)
-            lines.append(f"{dataset:<8} {'real/real':<11} {'':<14}  {'':7}  {'':11}  "
-                         f"{floor.mean():6.3f} +- {floor.std():.3f}   (two {n}-point target samples)")
+            lines.append(f"{dataset:<8} {'real/real':<11} {floor.mean():6.3f} +- {floor.std():.3f}   "
+                         f"(two {n}-point target samples)")
     return "\n".join(lines)
 
 
 def plot_toy_samples(results: dict, seed_index: int = 0, axes=None):
-    """Final samples of every method (columns) on every dataset (rows), over the target's modes."""
+    """Final samples of every method (columns) on every dataset (rows), over the target's modes.
+
+    Each title gives the modes reached (recall) and the high-quality fraction (precision) of
+    the samples shown (`gancourse.mode_coverage`).
+    """
     import matplotlib.pyplot as plt
+
+    from .metrics import mode_coverage
 
     datasets = list(results)
     if axes is None:
         _, axes = plt.subplots(len(datasets), len(TOY_METHODS), figsize=(9, 3 * len(datasets)), squeeze=False)
     for row, dataset in zip(axes, datasets, strict=True):
-        centers = _toy_target(dataset).centers
+        target = _toy_target(dataset)
+        centers = target.centers
         lim = float(centers.abs().max()) + 1.0
         for ax, method in zip(row, TOY_METHODS, strict=True):
             run = results[dataset]["runs"][method][seed_index]
@@ -604,7 +631,9 @@ def plot_toy_samples(results: dict, seed_index: int = 0, axes=None):
             ax.set_xlim(-lim, lim)
             ax.set_ylim(-lim, lim)
             ax.set_aspect("equal")
-            ax.set_title(f"{dataset}, {method}: {int(run['modes'][-1])}/{len(centers)} modes", fontsize=9)
+            cover = mode_coverage(run["samples"], centers, float(target.stds[0]))
+            ax.set_title(f"{dataset}, {method}: {cover.modes_reached}/{len(centers)} reached,\n"
+                         f"{100 * cover.high_quality:.0f}% high-quality", fontsize=9)
             ax.tick_params(labelsize=7)
     return axes
 

@@ -81,7 +81,7 @@ def test_frame_contents():
     before = state.discriminator(x).item()
     after = state.discriminator(x + 1e-3 * torch.tensor(frame.push[:1])).item()
     assert after > before
-    assert frame.coverage.n_modes == 8 and "modes covered" in frame.summary()
+    assert frame.coverage.n_modes == 8 and "modes reached" in frame.summary()
     assert isinstance(draw_frame(frame), Figure)
 
 

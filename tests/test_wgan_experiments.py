@@ -38,24 +38,37 @@ def test_toy_run_records_aligned_metrics(method):
     config = {"steps": 4, "eval_every": 2, "n_eval": 50, "hidden_dim": 8, "n_hidden": 1, "batch_size": 16}
     run = wx.train_toy_run("grid25", method, seed=0, config=config)
     assert run["metric_step"] == [2, 4]
-    for key in ("modes", "high_quality", "w1", "estimate", "dual"):
+    for key in ("modes_reached", "high_quality", "modes_sharp", "w1", "estimate", "dual"):
         assert len(run[key]) == 2 and np.all(np.isfinite(run[key]))
     assert run["samples"].shape == (1000, 2)
 
 
 def test_toy_comparison_table_lists_every_method():
-    def run(modes, w1):
-        return {"modes": [0.0, modes], "high_quality": [0.0, 0.5], "w1": [2.0, w1], "estimate": [1.8, 0.2]}
+    def run(w1):
+        return {"w1": [2.0, w1], "estimate": [1.8, 0.2]}
 
-    ckpt = {"runs": {m: [run(8, 0.1), run(6, 0.3)] for m in wx.TOY_METHODS}}
+    ckpt = {"runs": {m: [run(0.1), run(0.3)] for m in wx.TOY_METHODS}}
     table = wx.toy_comparison_table({"ring8": ckpt}, baseline=False)
     assert table.count("ring8") == 3
-    assert " 7.0/8" in table and "0.200 +- 0.100" in table and "+1.00 +1.00" in table
+    assert "0.200 +- 0.100" in table and "+1.00 +1.00" in table
+
+
+def test_toy_coverage_recomputes_recall_and_precision_from_the_samples():
+    from gancourse.distributions import RING8_STD, ring8_centers, sample_ring8
+
+    centers = ring8_centers()
+    target_like = {"samples": sample_ring8(1000, seed=0)}
+    blob = {"samples": centers[0] + 0.1 * torch.randn(1000, 2, generator=torch.Generator().manual_seed(0))}
+    cover = wx.toy_coverage({"dataset": "ring8", "runs": {"gan": [target_like, blob]}})
+    assert [c.modes_reached for c in cover["gan"]] == [8, 1]
+    assert cover["gan"][0].high_quality > 0.98 and cover["gan"][1].high_quality < 0.5
+    assert cover["gan"][1].high_quality == pytest.approx(
+        float(((blob["samples"] - centers[0]).norm(dim=1) <= 3 * RING8_STD).float().mean()))
 
 
 def test_toy_comparison_table_reports_each_seed_and_the_real_baseline():
     def run(estimate):
-        return {"modes": [0.0, 8], "high_quality": [0.0, 0.5], "w1": [2.0, 1.0, 0.5], "estimate": estimate}
+        return {"w1": [2.0, 1.0, 0.5], "estimate": estimate}
 
     ckpt = {"config": {"seeds": [0, 1], "n_eval": 200},
             "runs": {m: [run([3.0, 2.0, 1.0]), run([1.0, 2.0, 3.0])] for m in wx.TOY_METHODS}}
