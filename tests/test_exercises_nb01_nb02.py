@@ -73,6 +73,7 @@ def test_nb02_exercise1_w1_by_hand():
 def test_nb02_exercise2_generator():
     right = nb02.check_generator(lambda z: 3 + 0.5 * z)
     assert right and "N(3, 0.5²)" in right.message  # the prompt's notation: std 0.5, variance 0.25
+    assert nb02.check_generator(lambda z: (z * 0.5 + 3).clone())
     assert nb02.check_generator(lambda z: 3 - 0.5 * z)  # also N(3, 0.25): G need not be increasing
     variance = nb02.check_generator(lambda z: 3 + 0.25 * z)
     assert not variance and "variance" in variance.message and "N(3, 0.5²)" in variance.message
@@ -84,10 +85,22 @@ def test_nb02_exercise2_generator():
     assert "returned None" in nb02.check_generator(lambda z: None).message
 
 
+@pytest.mark.parametrize("wrong, word", [
+    (lambda z: 3 + 0.5 * torch.randn_like(z), "deterministic"),       # the right law, but z ignored
+    (lambda z: 3 + 0.5 * torch.randn(len(z), 1), "deterministic"),
+    (lambda z: 3 + 0.5 * z.sort(dim=0).values, "own z"),                # deterministic, but not per sample
+    (lambda z: 3 + 0.5 * (z + 0.1 * torch.randn_like(z)), "deterministic"),
+])
+def test_nb02_exercise2_rejects_generators_that_ignore_z(wrong, word):
+    feedback = nb02.check_generator(wrong)
+    assert not feedback and word in feedback.message
+
+
 def test_nb02_exercise3_disjoint_distances():
     assert nb02.check_disjoint_distances(LOG2, 3.0)
     assert "bits" in nb02.check_disjoint_distances(1.0, 3.0).message
     assert "KL" in nb02.check_disjoint_distances(float("inf"), 3.0).message
-    assert "gap" in nb02.check_disjoint_distances(LOG2, 2.0).message
+    gap = nb02.check_disjoint_distances(LOG2, 2.0).message
+    assert "gap" in gap and "by 3" not in gap and "= 3" not in gap  # guides, does not state W1 = 3
     assert not nb02.check_disjoint_distances(0.0, 3.0)
     assert "replace the ..." in nb02.check_disjoint_distances(..., 3.0).message

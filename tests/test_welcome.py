@@ -56,6 +56,50 @@ def test_nb00_checkers_accept_right_and_explain_wrong_answers():
     wrong = nb00.check_sample_mean(right + 0.1)
     assert not wrong and "too high" in wrong.message and f"{right:.4f}" not in wrong.message
     assert "no answer yet" in nb00.check_sample_mean(...).message
-    assert nb00.check_test_time_network(" Generator ")
-    assert not nb00.check_test_time_network("discriminator")
     assert "no answer yet" in repr(nb00.check_test_time_network(...))
+
+
+def _no_value(message, value):
+    return f"{value:.4f}" not in message and f"{value:.3f}" not in message and f"{value:.2f}" not in message
+
+
+@pytest.mark.parametrize("state_args, word", [
+    (dict(mu=1.0, sigma=4.0, n=1000, seed=3), "variance"),   # sigma given the variance
+    (dict(mu=1.0, sigma=2.0, n=1000, seed=0), "seed"),       # the default seed
+    (dict(mu=1.0, sigma=2.0, n=500, seed=3), "n=1000"),      # the default sample size
+    (dict(mu=2.0, sigma=1.0, n=1000, seed=3), "order"),      # mu and sigma swapped
+])
+def test_nb00_exercise1_names_each_slip_without_the_answer(state_args, word):
+    from gancourse.exercises import nb00
+
+    right = welcome.sample_state(mu=1.0, sigma=2.0, n=1000, seed=3).sample_mean
+    feedback = nb00.check_sample_mean(welcome.sample_state(**state_args).sample_mean)
+    assert not feedback and word in feedback.message and _no_value(feedback.message, right)
+
+
+def test_nb00_exercise1_hint_guides_without_the_call_and_rejects_the_state_and_mu():
+    from gancourse.exercises import nb00
+
+    right = welcome.sample_state(mu=1.0, sigma=2.0, n=1000, seed=3)
+    whole = nb00.check_sample_mean(right)
+    assert not whole and "SampleState" in whole.message
+    true_mean = nb00.check_sample_mean(1.0)
+    assert not true_mean and "true mean" in true_mean.message
+    hint = nb00.check_sample_mean(right.sample_mean + 0.5).message
+    assert "sample_state(" not in hint and "sigma=2.0" not in hint and ".sample_mean" not in hint
+    assert nb00.check_sample_mean(right.sample_mean).message.endswith("correct")
+
+
+@pytest.mark.parametrize("answer", ["generator", " Generator ", "G", "g", "the generator", "G(z)"])
+def test_nb00_exercise2_accepts_the_generator_by_name_or_letter(answer):
+    from gancourse.exercises import nb00
+
+    assert nb00.check_test_time_network(answer)
+
+
+@pytest.mark.parametrize("answer", ["discriminator", "D", "d", "critic", "both", "GAN", "encoder", 1])
+def test_nb00_exercise2_rejects_wrong_answers_without_naming_the_answer(answer):
+    from gancourse.exercises import nb00
+
+    feedback = nb00.check_test_time_network(answer)
+    assert not feedback and "generator" not in feedback.message.lower() and "'g'" not in feedback.message.lower()

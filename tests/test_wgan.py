@@ -463,10 +463,29 @@ def _times_lambda_penalty(critic, x_real, x_fake, eps):
     return 10.0 * _solution_penalty(critic, x_real, x_fake, eps)
 
 
+def _no_create_graph_penalty(critic, x_real, x_fake, eps):
+    e = eps.view(-1, 1, 1, 1)
+    x_hat = (e * x_real + (1 - e) * x_fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat)  # no create_graph=True: the right value, no gradient
+    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+def _detached_penalty(critic, x_real, x_fake, eps):
+    return _solution_penalty(critic, x_real, x_fake, eps).detach()
+
+
 def _unreshaped_eps_penalty(critic, x_real, x_fake, eps):
     x_hat = (eps * x_real + (1 - eps) * x_fake).requires_grad_(True)  # (N,) * (N, C, H, W): RuntimeError
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+def test_a_penalty_without_create_graph_has_the_right_value_and_no_gradient():
+    # the reason the checker rejects it: the same number, but nothing for the critic's optimizer
+    critic = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 1), torch.nn.Flatten(0))
+    x_real, x_fake, eps = torch.randn(4, 3, 2, 2), torch.randn(4, 3, 2, 2), torch.rand(4)
+    right, wrong = _solution_penalty(critic, x_real, x_fake, eps), _no_create_graph_penalty(critic, x_real, x_fake, eps)
+    assert float(wrong) == pytest.approx(float(right)) and right.requires_grad and not wrong.requires_grad
 
 
 def test_exercise_4_feedback_does_not_give_the_answer_away():
@@ -500,6 +519,8 @@ def test_exercise_checkers_accept_the_solutions():
         ("check_clipped_lipschitz", (0.01,), "not the slope"),
         ("check_image_penalty", (_times_lambda_penalty,), "10 times the penalty"),
         ("check_image_penalty", (_unreshaped_eps_penalty,), "eps.view(-1, 1, 1, 1)"),
+        ("check_image_penalty", (_no_create_graph_penalty,), "create_graph=True"),
+        ("check_image_penalty", (_detached_penalty,), "create_graph=True"),
     ],
 )
 def test_exercise_checkers_explain_common_mistakes(check, args, message):

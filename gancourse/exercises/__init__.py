@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Feedback", "check_close", "as_number"]
+__all__ = ["Feedback", "check_close", "as_number", "format_number"]
 
 
 @dataclass
@@ -34,12 +34,28 @@ def as_number(answer) -> float | None:
         return None
 
 
+def format_number(value) -> str:
+    """A number or array for people: ``0`` not ``0.``, ``1.5`` not ``1.5000``, 4 significant digits.
+
+    Examples
+    --------
+    >>> format_number(0.0), format_number(1.5), format_number(1 / 3), format_number(np.array([0.0, 2.25]))
+    ('0', '1.5', '0.3333', '[0, 2.25]')
+    """
+    a = np.asarray(value, dtype=float)
+    if a.ndim == 0:
+        v = float(a) + 0.0  # + 0.0: no "-0"
+        return f"{v:.4g}"
+    return "[" + ", ".join(format_number(v) for v in a.ravel()) + "]"
+
+
 def check_close(name: str, answer, expected, *, rtol: float = 1e-3, atol: float = 1e-6, hint: str = "") -> Feedback:
     """Compare a learner's numeric ``answer`` with ``expected`` (scalars or arrays).
 
     Returns a :class:`Feedback` naming the exercise and, on failure, what was received,
-    whether it is too high or too low (for scalars), and ``hint``. The expected value is
-    never printed: the checker helps, it does not hand out the answer.
+    whether it is too high or too low (for scalars), and ``hint``. Neither the expected value
+    nor, on success, the learner's value is printed: a notebook read without running it must
+    not show an answer.
     """
     if answer is None or answer is Ellipsis:
         return Feedback(False, f"{name}: no answer yet; replace the ... with your code")
@@ -51,11 +67,11 @@ def check_close(name: str, answer, expected, *, rtol: float = 1e-3, atol: float 
     if a.shape != e.shape:
         return Feedback(False, f"{name}: expected shape {e.shape}, got {a.shape}. {hint}".strip())
     if np.allclose(a, e, rtol=rtol, atol=atol):
-        return Feedback(True, f"{name}: correct ({np.array2string(a, precision=4)})")
+        return Feedback(True, f"{name}: correct")
     if not np.isfinite(a).all():
         direction = "not finite"
     elif a.ndim == 0:
         direction = "too high" if a > e else "too low"
     else:
         direction = f"{int((~np.isclose(a, e, rtol=rtol, atol=atol)).sum())} of {a.size} entries are off"
-    return Feedback(False, f"{name}: not yet: got {np.array2string(a, precision=4)} ({direction}). {hint}".strip())
+    return Feedback(False, f"{name}: not yet: got {format_number(a)} ({direction}). {hint}".strip())

@@ -41,32 +41,49 @@ def check_w1_by_hand(answer) -> Feedback:
 
 
 def check_generator(fn) -> Feedback:
-    """Exercise 2: ``fn(z)`` maps z ~ N(0, 1), shape (N, 1), to x ~ N(3, 0.5^2), shape (N, 1)."""
+    """Exercise 2: ``fn(z)`` maps z ~ N(0, 1), shape (N, 1), to x ~ N(3, 0.5^2), shape (N, 1).
+
+    A generator is a *function of z*: the checker calls it twice on the same z (the outputs must
+    agree) and once on a shuffled z (each output must follow its own input), then compares the
+    distribution of the outputs with N(3, 0.5^2). So a "generator" that draws fresh noise of the
+    right distribution and ignores z, ``lambda z: 3 + 0.5 * torch.randn_like(z)``, is rejected.
+    """
     name = "Exercise 2 (a generator)"
     if fn is None or fn is Ellipsis or not callable(fn):
         return Feedback(False, f"{name}: expected a function G(z), got {type(fn).__name__}")
     n = 2000
     z = torch.as_tensor(ndtri((np.arange(n) + 0.5) / n), dtype=torch.float32)[:, None]  # (n, 1) N(0,1) quantiles
+    shuffle = torch.randperm(n, generator=torch.Generator().manual_seed(0))
     try:
         x = fn(z)
+        x_again = fn(z.clone())
+        x_shuffled = fn(z[shuffle])
     except Exception as exc:  # the learner's code may raise anything
         return Feedback(False, f"{name}: G raised {type(exc).__name__}: {exc}")
     if x is None or x is Ellipsis:
         return Feedback(False, f"{name}: your G returned {x!r}; finish it and return G(z)")
-    if not isinstance(x, torch.Tensor) or tuple(x.shape) != (n, 1):
-        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        return Feedback(False, f"{name}: expected a tensor of shape ({n}, 1) like z, got {got}")
-    x = x.detach()
+    for out in (x, x_again, x_shuffled):
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (n, 1):
+            got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            return Feedback(False, f"{name}: expected a tensor of shape ({n}, 1) like z, got {got}")
+    x, x_again, x_shuffled = x.detach(), x_again.detach(), x_shuffled.detach()
+    if not torch.allclose(x, x_again, atol=1e-5):
+        return Feedback(False, f"{name}: G gave different outputs for the same z. A generator is a deterministic "
+                               "function of z: all of its randomness comes from z (notebook 02, section 3), so "
+                               "G must not draw noise of its own.")
+    if not torch.allclose(x_shuffled, x[shuffle], atol=1e-5):
+        return Feedback(False, f"{name}: when z was shuffled, G's outputs did not follow: each x must be computed "
+                               "from its own z, x_i = G(z_i).")
     mean, std = x.mean().item(), x.std().item()
     target = 3.0 + 0.5 * z
     distance = wasserstein_1d(x, target).item()
     if distance < 0.02:
-        return Feedback(True, f"{name}: correct (mean {mean:.3f}, std {std:.3f}, W1 to N(3, 0.5²) = {distance:.4f})")
+        return Feedback(True, f"{name}: correct: G pushes N(0, 1) onto N(3, 0.5²)")
     hints = []
     if abs(mean - 3.0) > 0.02:
         hints.append(f"the mean is {mean:.3f}, not 3: add a shift")
     if abs(std - 0.5) > 0.02:
-        hints.append(f"the std is {std:.3f}, not 0.5: scale z by 0.5"
+        hints.append(f"the std is {std:.3f}, not 0.5: scale z"
                      + (" (0.25 is the variance, not the std)" if abs(std - 0.25) < 0.02 else ""))
     if not hints:
         hints.append("mean and std are right but the shape is not Gaussian: use an affine map a + b*z")
@@ -87,9 +104,9 @@ def check_disjoint_distances(js, w1) -> Feedback:
     if not math.isclose(js_value, math.log(2), rel_tol=1e-3):
         return Feedback(False, f"{name}: JS = {js_value:.4f}. Where p > 0, q = 0, so p/m = 2 everywhere p lives.")
     if math.isclose(w1_value, 2.0, rel_tol=1e-3):
-        return Feedback(False, f"{name}: 2 is the gap between the supports; every bit of mass moves by 3.")
+        return Feedback(False, f"{name}: 2 is the gap between the supports, the distance the point at 1 travels "
+                               "to reach 3. How far must the point at 0 go, and the points in between?")
     if not math.isclose(w1_value, 3.0, rel_tol=1e-3):
         return Feedback(False, f"{name}: JS is right; W1 = {w1_value:.4f} is not. Shift U[0, 1] onto U[3, 4]: "
                                "how far does each point move?")
-    return Feedback(True, f"{name}: correct (JS = log 2 = {js_value:.4f} whatever the gap; W1 = {w1_value:.4f} "
-                          "grows with it)")
+    return Feedback(True, f"{name}: correct: JS sits at its ceiling whatever the gap, while W1 grows with it")

@@ -18,8 +18,10 @@ __all__ = [
 ]
 
 
-def _call(name: str, fn, *args, explain=None):
+def _call(name: str, fn, *args, explain=None, keep_tensor: bool = False):
     """Run a learner's function; return (value, None) or (None, Feedback explaining the failure).
+
+    ``value`` is a float, or the returned scalar tensor itself with ``keep_tensor=True``.
 
     ``explain(exc)`` may return a specific explanation of an exception (or None for the generic one).
     """
@@ -36,7 +38,7 @@ def _call(name: str, fn, *args, explain=None):
     if not isinstance(value, torch.Tensor) or value.numel() != 1:
         got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
         return None, Feedback(False, f"{name}: expected a scalar tensor, got {got}; average over the batch with .mean()")
-    return float(value.detach()), None
+    return (value if keep_tensor else float(value.detach())), None
 
 
 def _direction(value: float, expected: float) -> str:
@@ -72,14 +74,26 @@ def check_losses(my_critic_loss, my_generator_loss) -> Feedback:
 
 
 def check_image_penalty(my_penalty) -> Feedback:
-    """Exercise 2: ``my_penalty(critic, x_real, x_fake, eps)`` for images of shape (N, C, H, W)."""
+    """Exercise 2: ``my_penalty(critic, x_real, x_fake, eps)`` for images of shape (N, C, H, W).
+
+    Checks the value on images, and that the penalty can be trained through: its gradient
+    with respect to the critic's weight must be the true one (it is missing without
+    ``create_graph=True``).
+    """
     name = "Exercise 2 (gradient penalty on images)"
     g = torch.Generator().manual_seed(5)
     x_real, x_fake = 0.4 * torch.randn(6, 3, 4, 4, generator=g), 0.4 * torch.randn(6, 3, 4, 4, generator=g)
     eps = torch.rand(6, generator=g)
 
-    def critic(x):  # f(x) = ||x||^2 / 2 per image, so grad f(x) = x: every image its own norm
-        return 0.5 * x.pow(2).flatten(1).sum(1)
+    class Critic(torch.nn.Module):  # f(x) = a ||x||^2 / 2 per image with a = 1, so grad f(x) = a x
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Parameter(torch.tensor(1.0))  # a weight, so the penalty can train it
+
+        def forward(self, x):
+            return 0.5 * self.a * x.pow(2).flatten(1).sum(1)
+
+    critic = Critic()
 
     def explain(exc):
         if isinstance(exc, RuntimeError) and "size of tensor" in str(exc):
@@ -88,9 +102,10 @@ def check_image_penalty(my_penalty) -> Feedback:
                     "so N meets W. Reshape first: eps.view(-1, 1, 1, 1), shape (N, 1, 1, 1).")
         return None
 
-    value, failure = _call(name, my_penalty, critic, x_real, x_fake, eps, explain=explain)
+    penalty, failure = _call(name, my_penalty, critic, x_real, x_fake, eps, explain=explain, keep_tensor=True)
     if failure is not None:
         return failure
+    value = float(penalty.detach())
     expected = float(gradient_penalty(critic, x_real, x_fake, eps=eps).detach())
     for lam in (10.0, 0.1):
         if math.isclose(value, lam * expected, rel_tol=1e-4):
@@ -101,9 +116,20 @@ def check_image_penalty(my_penalty) -> Feedback:
     if math.isclose(value, channel_norm, rel_tol=1e-4):
         return Feedback(False, f"{name}: you took the norm over axis 1 only (grad.norm(2, dim=1)), which for images "
                                "is the channel axis. Flatten each sample first: grad.flatten(1).norm(2, dim=1).")
-    return check_close(name, value, expected, rtol=1e-4,
-                       hint="x_hat = eps x_real + (1 - eps) x_fake with eps reshaped to (N, 1, 1, 1); "
-                            "norm per sample over all of C, H, W; then mean((norm - 1)^2)")
+    close = check_close(name, value, expected, rtol=1e-4,
+                        hint="x_hat = eps x_real + (1 - eps) x_fake with eps reshaped to (N, 1, 1, 1); "
+                             "norm per sample over all of C, H, W; then mean((norm - 1)^2)")
+    if not close:
+        return close
+    # The right number is not enough: training descends the penalty's gradient in the critic's
+    # weights, which exists only if the gradient norm was built with create_graph=True.
+    (weight_grad,) = torch.autograd.grad(penalty, critic.a, allow_unused=True) if penalty.requires_grad else (None,)
+    expected_grad = torch.autograd.grad(gradient_penalty(critic, x_real, x_fake, eps=eps), critic.a)[0]
+    if weight_grad is None or not torch.isclose(weight_grad, expected_grad, rtol=1e-4):
+        return Feedback(False, f"{name}: the value is right, but it has no gradient with respect to the critic's "
+                               "weights, so in training it would silently do nothing. Build the gradient with "
+                               "torch.autograd.grad(..., create_graph=True), and do not .detach() or .item() it.")
+    return close
 
 
 def check_soft_penalty_dual(answer) -> Feedback:
