@@ -7,8 +7,19 @@ Every error is one line on stderr and exit code 2, with no output file left behi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
+
+import numpy as np
+
+#: The largest image the CLI reads, in pixels (64 megapixels; a 8000x8000 photo). Beyond it a
+#: file is refused as a possible decompression bomb. The network itself runs in 512x512 tiles
+#: (about 100 MB of activations whatever the size); the image is held in memory as float64,
+#: a few copies of 8 bytes per pixel per channel (about 2 GB at the limit for RGB).
+MAX_PIXELS = 64_000_000
+WRITE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg")
 
 EXAMPLES = """examples:
   gancourse add-noise photo.png -o noisy.png --sigma 25 --seed 0
@@ -28,6 +39,22 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gancourse", description="The GAN course's image denoiser.",
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("denoise", help="denoise an image file", epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("input", help="PNG, JPEG or TIFF; grey or RGB (alpha is kept), 8 or 16 bits")
+    d.add_argument("-o", "--output", required=True, help="where to write the result (.png, .tif, .jpg)")
+    d.add_argument("--method", default="cnn", help="cnn (default), gan, wgan, bm3d, nlm, wavelet, tv, median, gaussian")
+    d.add_argument("--sigma", default="auto", help="noise level in 8-bit units, e.g. 25, or 'auto' to estimate it")
+    d.add_argument("--force", action="store_true", help="replace the output file if it exists")
+
+    a = sub.add_parser("add-noise", help="add Gaussian noise to an image file (to try the denoisers)",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("input")
+    a.add_argument("-o", "--output", required=True)
+    a.add_argument("--sigma", type=float, required=True, help="noise level in 8-bit units, e.g. 25")
+    a.add_argument("--seed", type=int, default=0)
+    a.add_argument("--force", action="store_true", help="replace the output file if it exists")
 
     t = sub.add_parser("train-denoiser", help="train (or resume) a denoiser: cnn, gan or wgan",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,9 +91,140 @@ def _train(args) -> int:
     return 0
 
 
+def read_image(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Read an image file: (colour or grey values in [0, 1] as float64, alpha or None, bit depth)."""
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"no such file: {path}")
+    try:
+        with Image.open(path) as probe:  # reads the header only
+            w, h = probe.size
+    except UnidentifiedImageError:
+        raise CLIError(f"{path} is not an image PIL can read; expected PNG, JPEG or TIFF") from None
+    except (OSError, Image.DecompressionBombError) as exc:
+        raise CLIError(f"{path} could not be read ({exc})") from None
+    if w * h > MAX_PIXELS:
+        raise CLIError(f"{path} is {w}x{h} = {w * h / 1e6:.0f} megapixels, more than the {MAX_PIXELS / 1e6:.0f} "
+                       "allowed (a decompression bomb, or crop/resize it first)")
+    import imageio.v3 as iio
+
+    try:
+        data = np.asarray(iio.imread(path))
+    except Exception as exc:  # truncated or corrupt files raise many types
+        raise CLIError(f"{path} could not be decoded ({type(exc).__name__}: {exc}); is the file complete?") from None
+    if data.dtype == np.uint8:
+        bits, scale = 8, 255.0
+    elif data.dtype == np.uint16:
+        bits, scale = 16, 65535.0
+    elif data.dtype == bool:
+        bits, scale, data = 8, 1.0, data.astype(np.uint8)
+    else:
+        raise CLIError(f"{path} has pixel type {data.dtype}; expected 8- or 16-bit integer pixels")
+    if data.ndim == 3 and data.shape[-1] == 1:
+        data = data[..., 0]
+    alpha = None
+    if data.ndim == 3 and data.shape[-1] in (2, 4):  # grey + alpha, RGB + alpha
+        data, alpha = data[..., :-1], data[..., -1]
+        if data.shape[-1] == 1:
+            data = data[..., 0]
+    if data.ndim not in (2, 3) or (data.ndim == 3 and data.shape[-1] != 3):
+        raise CLIError(f"{path} has shape {data.shape}; expected a grey or RGB image (optionally with alpha)")
+    return data.astype(np.float64) / scale, alpha, bits
+
+
+def check_output(path: str | os.PathLike, *, force: bool) -> Path:
+    """Refuse, before any work, an output that cannot be written or would be overwritten."""
+    path = Path(path)
+    if path.suffix.lower() not in WRITE_SUFFIXES:
+        raise CLIError(f"cannot write {path.name}: expected an output ending in {', '.join(WRITE_SUFFIXES)}")
+    if path.is_dir():
+        raise CLIError(f"{path} is a folder; expected an output file name such as {path / 'out.png'}")
+    if path.exists() and not force:
+        raise CLIError(f"{path} exists; pass --force to replace it")
+    if not path.parent.is_dir():
+        raise CLIError(f"no such folder: {path.parent}")
+    return path
+
+
+def write_image(path: str | os.PathLike, image: np.ndarray, alpha: np.ndarray | None, bits: int, *,
+                force: bool) -> Path:
+    """Clip, round to ``bits`` and write atomically (temporary file, then rename); never overwrites unless ``force``."""
+    import imageio.v3 as iio
+
+    path = check_output(path, force=force)
+    suffix = path.suffix.lower()
+    if suffix in (".jpg", ".jpeg"):
+        bits = 8  # JPEG stores 8 bits
+    dtype, scale = (np.uint8, 255.0) if bits == 8 else (np.uint16, 65535.0)
+    out = np.round(np.clip(image, 0.0, 1.0) * scale).astype(dtype)
+    if alpha is not None and suffix not in (".jpg", ".jpeg"):
+        a = alpha.astype(np.float64) / (255.0 if alpha.dtype == np.uint8 else 65535.0)
+        a = np.round(a * scale).astype(dtype)
+        out = np.concatenate([out if out.ndim == 3 else out[..., None], a[..., None]], axis=-1)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        iio.imwrite(tmp, out)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _parse_sigma(text: str) -> float | None:
+    if text == "auto":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise CLIError(f"--sigma must be a number in 8-bit units (e.g. 25) or 'auto', got {text!r}") from None
+
+
+def _denoise(args) -> int:
+    from .api import METHODS, denoise, estimate_noise_sigma
+
+    if args.method not in METHODS:
+        raise CLIError(f"unknown method {args.method!r}; expected one of {', '.join(METHODS)}")
+    sigma = _parse_sigma(args.sigma)
+    out_path = check_output(args.output, force=args.force)  # before the (slow) work
+    image, alpha, bits = read_image(args.input)
+    used = estimate_noise_sigma(image) if sigma is None else sigma
+    try:
+        result = denoise(image, args.method, sigma=used)
+    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
+        raise CLIError(str(exc)) from None
+    write_image(out_path, result, alpha, bits, force=args.force)
+    how = "estimated" if sigma is None else "given"
+    print(f"{args.input} -> {out_path}: method {args.method}, sigma {used:.1f} ({how})")
+    return 0
+
+
+def _add_noise(args) -> int:
+    from .images import add_noise
+
+    if not (0 <= args.sigma <= 255):
+        raise CLIError(f"--sigma must be in [0, 255] (8-bit units), got {args.sigma}")
+    out_path = check_output(args.output, force=args.force)
+    image, alpha, bits = read_image(args.input)
+    write_image(out_path, add_noise(image, args.sigma, seed=args.seed), alpha, bits, force=args.force)
+    print(f"{args.input} -> {out_path}: Gaussian noise, sigma {args.sigma:g} (8-bit units), seed {args.seed}; "
+          "values clipped to the file's range")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "denoise":
+            return _denoise(args)
+        if args.command == "add-noise":
+            return _add_noise(args)
         if args.command == "train-denoiser":
             return _train(args)
     except CLIError as exc:

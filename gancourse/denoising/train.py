@@ -46,7 +46,7 @@ from .images import (
 )
 from .networks import FFDNetDenoiser, PatchDiscriminator
 
-__all__ = ["DenoiserConfig", "OBJECTIVES", "pixel_loss", "train_denoiser", "validate", "load_training_images",
+__all__ = ["DenoiserConfig", "OBJECTIVES", "pixel_loss", "train_denoiser", "validate", "load_training_images", "export_weights",
            "load_state", "build_generator"]
 
 OBJECTIVES = ("cnn", "gan", "wgan")
@@ -297,7 +297,7 @@ def train_denoiser(
             "generator": {k: v.detach().cpu() for k, v in generator.state_dict().items()},
             "schedule": schedule.state_dict(), "sampler": sampler.state_dict(),
             "torch_rng": torch.get_rng_state(), "data": data_desc, "device": str(dev),
-            "torch": str(torch.__version__),
+            "torch": str(torch.__version__), "threads": torch.get_num_threads(),
         }
         optimizers = {"g_optimizer": g_opt.state_dict()}
         if adversarial:
@@ -367,3 +367,38 @@ def _generator_weights(path: str | os.PathLike) -> dict:
     if isinstance(obj, dict) and "generator" in obj:
         return obj["generator"]
     raise ValueError(f"{path} holds no generator weights (expected a train-denoiser checkpoint or data/weights file)")
+
+
+def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, command: str,
+                   overwrite: bool = False) -> dict:
+    """Write the shipped weights file for a finished run: the generator and its manifest.
+
+    The manifest records what made the weights: the command, the data, the steps and wall
+    time, the device and threads, and the validation PSNR (held-out photographs, σ = 25)
+    logged at the end. The generator is stored in float32 (about 2 MB).
+
+    Parameters
+    ----------
+    checkpoint : path-like
+        A training checkpoint written by :func:`train_denoiser`.
+    out : path-like
+        Usually ``data/weights/{cnn,gan,wgan}.pt``.
+    command : str
+        The command line(s) that produced the checkpoint, for the manifest.
+    overwrite : bool
+        Replace an existing file.
+    """
+    state = load_state(checkpoint, with_optimizer=False)
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; pass overwrite=True to replace it")
+    last = state["log"][-1]
+    manifest = {
+        "objective": state["config"]["objective"], "command": command, "data": state["data"],
+        "steps": state["step"], "schedule_steps": state["config"]["steps"],
+        "wall_minutes": round(state["elapsed"] / 60.0, 1), "device": state["device"],
+        "threads": state.get("threads"), "torch": state["torch"],
+        "val_psnr_sigma25": last["val_psnr_25"], "val_images": "held-out photographs (logged, not selected on)",
+    }
+    _save(out, {"config": state["config"], "generator": state["generator"], "manifest": manifest})
+    return manifest

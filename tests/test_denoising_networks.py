@@ -1,0 +1,79 @@
+"""Tests for gancourse.denoising.networks: shapes, the noise map, cost against DnCNN, the PatchGAN."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gancourse.denoising.networks import FFDNetDenoiser, PatchDiscriminator, conv_flops, noise_level_map
+
+
+@pytest.mark.parametrize("hw", [(8, 8), (9, 7), (33, 64), (2, 3)])
+def test_generator_keeps_any_size(hw):
+    g = FFDNetDenoiser(features=8, depth=3).eval()
+    assert g(torch.rand(2, 1, *hw), 25.0).shape == (2, 1, *hw)
+
+
+def test_residual_generator_predicts_the_noise():
+    g = FFDNetDenoiser(features=8, depth=3, residual=True)
+    torch.nn.init.zeros_(g.body[-1].weight)
+    torch.nn.init.zeros_(g.body[-1].bias)  # f = 0: the estimate is the input itself
+    y = torch.rand(1, 1, 10, 10)
+    assert torch.equal(g(y, 25.0), y)
+    direct = FFDNetDenoiser(features=8, depth=3, residual=False)
+    torch.nn.init.zeros_(direct.body[-1].weight)
+    torch.nn.init.zeros_(direct.body[-1].bias)
+    assert torch.equal(direct(y, 25.0), torch.zeros_like(y))
+
+
+def test_generator_input_is_unshuffled_image_plus_noise_map():
+    g = FFDNetDenoiser(features=8, depth=3)
+    seen = {}
+
+    def hook(module, inp, out):
+        seen["x"] = inp[0]  # returns None: the output is left alone
+
+    g.body[0].register_forward_hook(hook)
+    y = torch.rand(2, 1, 6, 8)
+    g(y, torch.tensor([10.0, 50.0]))
+    x = seen["x"]
+    assert x.shape == (2, 5, 3, 4)
+    assert torch.equal(x[:, :4], F.pixel_unshuffle(y, 2))
+    assert torch.allclose(x[:, 4], torch.tensor([10 / 255, 50 / 255]).view(2, 1, 1).expand(2, 3, 4))
+
+
+def test_noise_level_map_checks_the_count():
+    with pytest.raises(ValueError, match="one noise level per image"):
+        noise_level_map(torch.tensor([1.0, 2.0, 3.0]), torch.zeros(2, 4, 3, 3))
+
+
+@pytest.mark.parametrize("bad", [torch.rand(8, 8), torch.rand(1, 3, 8, 8), "image"])
+def test_generator_rejects_bad_shapes(bad):
+    with pytest.raises(ValueError, match=r"\(N, 1, H, W\)"):
+        FFDNetDenoiser(features=4, depth=2)(bad, 25.0)
+
+
+def test_cost_is_about_a_quarter_of_dncnn():
+    h = w = 64
+    ffdnet = conv_flops(FFDNetDenoiser(), (1, 1, h, w))
+    # DnCNN (Zhang et al., 2017): 17 3x3 convolutions at full resolution, 1 -> 64 -> ... -> 64 -> 1
+    dncnn = h * w * 9 * (1 * 64 + 15 * 64 * 64 + 64 * 1)
+    assert 0.2 < ffdnet / dncnn < 0.3
+
+
+def test_default_generator_has_ffdnet_size():
+    n = sum(p.numel() for p in FFDNetDenoiser().parameters())
+    assert 480_000 < n < 495_000  # 15 layers x 64 channels, as in FFDNet's grey model
+
+
+def test_patch_discriminator_scores_patches_and_averages():
+    d = PatchDiscriminator(features=8)
+    x = torch.rand(3, 1, 64, 48)
+    patches = d.patch_scores(x)
+    assert patches.shape == (3, 1, 8, 6)
+    assert torch.allclose(d(x), patches.mean(dim=(1, 2, 3)))
+
+
+def test_patch_discriminator_treats_samples_independently():
+    d = PatchDiscriminator(features=8)  # no batch norm: safe for the gradient penalty
+    x = torch.rand(4, 1, 32, 32)
+    assert torch.allclose(d(x)[1:2], d(x[1:2]), atol=1e-6)
