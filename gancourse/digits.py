@@ -28,6 +28,8 @@ __all__ = [
     "DigitsClassifier",
     "train_classifier",
     "digits_score",
+    "score_generators",
+    "format_scores",
     "DCGAN_CONFIG",
     "train_dcgan_digits",
     "load_dcgan_digits",
@@ -102,6 +104,8 @@ class DigitsClassifier:
 
     model: object
     test_accuracy: float
+    train_index: np.ndarray | None = None  #: indices (into :func:`load_digits`) of the training digits
+    test_index: np.ndarray | None = None  #: indices of the held-out digits behind ``test_accuracy``
 
     def predict_proba(self, images: torch.Tensor) -> np.ndarray:
         """Class probabilities, shape (N, 10), for images of shape (N, 1, H, W) in [-1, 1]."""
@@ -125,11 +129,11 @@ def train_classifier(seed: int = 0) -> DigitsClassifier:
     images, labels = load_digits(8)
     x = images.reshape(len(images), 64).numpy()  # (N, 1, 8, 8) -> (N, 64)
     y = labels.numpy()
-    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, random_state=seed, stratify=y)
+    train_index, test_index = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed, stratify=y)
     model = MLPClassifier(hidden_layer_sizes=(64,), solver="lbfgs", alpha=1e-2, max_iter=1000, random_state=seed)
     with threadpool_limits(limits=1):  # a 64-unit MLP: threads only add overhead on a busy machine
-        model.fit(x_train, y_train)
-    return DigitsClassifier(model, float(model.score(x_test, y_test)))
+        model.fit(x[train_index], y[train_index])
+    return DigitsClassifier(model, float(model.score(x[test_index], y[test_index])), train_index, test_index)
 
 
 def digits_score(images: torch.Tensor, classifier: DigitsClassifier, reference: torch.Tensor | None = None) -> dict[str, float]:
@@ -148,15 +152,70 @@ def digits_score(images: torch.Tensor, classifier: DigitsClassifier, reference: 
     -------
     dict of str to float
         ``confidence``, ``classes_covered`` and ``inception_score`` from
-        :func:`gancourse.metrics.classifier_score`, and ``frechet``: the Fréchet distance
-        between the classifier's hidden features of ``images`` and of the real digits (the
-        FID's formula with a tiny digit classifier instead of Inception).
+        :func:`gancourse.metrics.classifier_score` (a class is covered when at least
+        ``ceil(0.2 N / 10)`` of the N images are predicted as it, a fifth of its
+        fair share), and ``frechet``: the *squared* Fréchet distance between Gaussians fitted
+        to the classifier's hidden features of ``images`` and of the real digits (the FID's
+        formula, also a squared distance, with a tiny digit classifier instead of Inception).
     """
     if reference is None:
         reference = load_digits(8)[0]
     scores = classifier_score(classifier.predict_proba(images))
     scores["frechet"] = frechet_distance(classifier.features(images), classifier.features(reference))
     return scores
+
+
+def score_generators(generators: dict, classifier: DigitsClassifier, *, seed: int = 0,
+                     noise: bool = True) -> dict[str, dict[str, float]]:
+    """Score digit generators against held-out real digits: the one protocol of notebooks 03 and 04.
+
+    The classifier's training digits are the reference set for the Fréchet distance; its
+    held-out digits (the ones behind ``test_accuracy``) are the "real digits" row, so that row
+    scores images that neither the classifier nor the reference set contains. Every row uses the
+    same number of images (the number held out), because the Fréchet distance's estimate is
+    biased upward by a term that shrinks with the sample size.
+
+    Parameters
+    ----------
+    generators : dict of str to torch.nn.Module
+        Row name -> generator (latent size read from ``generator.latent_dim``).
+    classifier : DigitsClassifier
+        From :func:`train_classifier` (it must carry its ``train_index`` and ``test_index``).
+    seed : int
+        Seeds z for every generator and the uniform-noise row.
+    noise : bool
+        Add a "uniform noise" row: a lower anchor for every score.
+
+    Returns
+    -------
+    dict of str to dict
+        Row name -> :func:`digits_score` result, starting with ``"real digits (held out)"``.
+    """
+    from .gan import generate
+
+    if classifier.train_index is None or classifier.test_index is None:
+        raise ValueError("expected a classifier from digits.train_classifier(), which records its train/test split; "
+                         "got one without train_index/test_index")
+    images, _ = load_digits(8)
+    reference, held_out = images[classifier.train_index], images[classifier.test_index]
+    n = len(held_out)
+    rows = {"real digits (held out)": digits_score(held_out, classifier, reference)}
+    for name, generator in generators.items():
+        rows[name] = digits_score(generate(generator, n, seed=seed), classifier, reference)
+    if noise:
+        uniform = torch.rand(n, 1, 8, 8, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+        rows["uniform noise"] = digits_score(uniform, classifier, reference)
+    return rows
+
+
+def format_scores(rows: dict[str, dict[str, float]]) -> str:
+    """:func:`score_generators`'s result as a text table (one row per set of images)."""
+    width = max(len(name) for name in rows) + 2
+    lines = [f"{'':{width}s}{'confidence':>11s}{'classes':>9s}{'IS-like':>9s}{'Frechet^2':>11s}"]
+    for name, sc in rows.items():
+        lines.append(f"{name:{width}s}{sc['confidence']:11.3f}{sc['classes_covered']:9.0f}"
+                     f"{sc['inception_score']:9.2f}{sc['frechet']:11.2f}")
+    return "\n".join(lines)
 
 
 def train_dcgan_digits(config: dict | None = None, *, progress: bool = True) -> dict:

@@ -26,6 +26,7 @@ __all__ = [
     "js_divergence",
     "binary_cross_entropy",
     "bce_minimax_value",
+    "sigmoid_rounding_points",
     "empirical_distribution",
     "fit_categorical_mle",
 ]
@@ -322,6 +323,55 @@ def binary_cross_entropy(logits, targets, reduction: str = "mean"):
     else:
         loss = (1 - t) * s + np.logaddexp(0.0, -s)
     return loss.mean() if reduction == "mean" else loss
+
+
+def sigmoid_rounding_points(dtype: torch.dtype = torch.float32) -> tuple[float, float]:
+    r"""The logits beyond which ``torch.sigmoid`` rounds to exactly 1, and to exactly 0, in ``dtype``.
+
+    Measured by bisection on ``torch.sigmoid`` itself, so the result is what your PyTorch
+    computes, not a textbook bound.
+
+    Parameters
+    ----------
+    dtype : torch.dtype
+        A floating-point type, e.g. ``torch.float32`` (the default of every network here).
+
+    Returns
+    -------
+    (float, float)
+        ``(s_one, s_zero)``: the smallest logit with :math:`\sigma(s) = 1` exactly and the
+        largest with :math:`\sigma(s) = 0` exactly (to within 1e-4).
+
+    Notes
+    -----
+    In float32, :math:`1 + e^{-s}` rounds to 1 once :math:`e^{-s}` is below half the spacing of
+    floats at 1, :math:`2^{-24}`: from :math:`s pprox 24 \log 2 pprox 16.6`. At the other end
+    :math:`\sigma(s) = 1 / (1 + e^{-s})` becomes 0 once :math:`e^{-s}` overflows to infinity,
+    :math:`-s > \log(	ext{largest float32}) pprox 88.72`; the true value there,
+    :math:`pprox e^{s}`, would still be representable as a subnormal down to
+    :math:`s pprox -103.3`, but the formula never gets to compute it.
+
+    Examples
+    --------
+    >>> s_one, s_zero = sigmoid_rounding_points()
+    >>> round(s_zero, 1)
+    -88.7
+    """
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise TypeError(f"expected a floating torch.dtype such as torch.float32, got {dtype!r}")
+
+    def sigmoid(s: float) -> float:
+        return float(torch.sigmoid(torch.tensor(s, dtype=dtype)))
+
+    def bisect(inside, lo: float, hi: float) -> float:  # inside(lo) is False, inside(hi) is True
+        while abs(hi - lo) > 1e-5:
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if inside(mid) else (mid, hi)
+        return hi
+
+    s_one = bisect(lambda s: sigmoid(s) == 1.0, 0.0, 1000.0)
+    s_zero = bisect(lambda s: sigmoid(s) == 0.0, 0.0, -1000.0)
+    return s_one, s_zero
 
 
 def bce_minimax_value(real_logits, fake_logits):

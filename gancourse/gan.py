@@ -498,9 +498,11 @@ class History:
         smooth : int
             Width of a trailing moving average over steps (1 = raw values).
         probabilities : bool
-            Show the scores as probabilities :math:`\\sigma(s)`, i.e. mean D(x) and
-            D(G(z)) per batch of logits (``True``, for a GAN) or the raw scores (``False``,
-            for a WGAN critic).
+            Show the scores as probabilities (``True``, for a GAN) or the raw scores
+            (``False``, for a WGAN critic). The history keeps each batch's *mean logit*
+            :math:`\\bar s`, so the curves are :math:`\\sigma(\\bar s)`, the sigmoid of the
+            mean logit, not the mean of :math:`D = \\sigma(s)` over the batch (the two differ
+            when the logits spread).
         """
         import matplotlib.pyplot as plt
 
@@ -521,8 +523,8 @@ class History:
         ax_loss.legend()
         transform = (lambda s: 1.0 / (1.0 + np.exp(-s))) if probabilities else (lambda s: s)
         real, fake = smoothed(self["real_score"]), smoothed(self["fake_score"])
-        ax_score.plot(steps, transform(real), label="D(x)" if probabilities else "score on real")
-        ax_score.plot(steps, transform(fake), label="D(G(z))" if probabilities else "score on fake")
+        ax_score.plot(steps, transform(real), label="σ(mean logit), real" if probabilities else "score on real")
+        ax_score.plot(steps, transform(fake), label="σ(mean logit), fake" if probabilities else "score on fake")
         if probabilities:
             ax_score.axhline(0.5, color="grey", lw=0.8, ls=":")
             ax_score.set_ylim(0, 1)
@@ -668,8 +670,10 @@ def _progress(iterable, *, enabled: bool):
 def generate(generator: nn.Module, n: int, *, latent_dim: int | None = None, seed: int | None = None) -> torch.Tensor:
     """Sample ``n`` points from the generator: ``G(z)`` with fresh ``z ~ N(0, I)``.
 
-    This is all a trained GAN does at test time: the discriminator is only needed for
-    training and is then discarded.
+    This is standard sampling from a trained GAN, and it needs only the generator: the
+    discriminator's job ends with training. (Some methods do reuse a trained
+    discriminator to filter samples, e.g. discriminator rejection sampling, Azadi et al.
+    2019, and MH-GAN, Turner et al. 2019; plain GAN sampling does not.)
 
     Parameters
     ----------

@@ -60,8 +60,8 @@ class LiveFrame:
     d_loss: np.ndarray  #: (n_d,) discriminator loss at every D step
     d_loss_at: np.ndarray  #: (n_d,) G steps done when each D step ran (the x-axis)
     g_loss: np.ndarray  #: (n_g,) generator loss at every G step
-    real_prob: np.ndarray  #: (n_d,) mean D(x) on each real batch
-    fake_prob: np.ndarray  #: (n_d,) mean D(G(z)) on each fake batch
+    real_prob: np.ndarray  #: (n_d,) sigmoid of the mean logit on each real batch (not the mean of D(x))
+    fake_prob: np.ndarray  #: (n_d,) sigmoid of the mean logit on each fake batch
     coverage: ModeCoverage  #: recall and precision of ``x_fake`` (`mode_coverage`)
 
     def summary(self) -> str:
@@ -227,14 +227,14 @@ def draw_frame(frame: LiveFrame, fig: Figure | None = None) -> Figure:
     if frame.d_loss.size or frame.g_loss.size:
         ax_loss.legend(fontsize=7)
 
-    # 3. mean D(x) and D(G(z)) on the training batches
+    # 3. sigmoid of the mean logit on the real and fake training batches
     if frame.real_prob.size:
-        ax_prob.plot(frame.d_loss_at, frame.real_prob, lw=0.8, label="D(x)")
-        ax_prob.plot(frame.d_loss_at, frame.fake_prob, lw=0.8, label="D(G(z))")
+        ax_prob.plot(frame.d_loss_at, frame.real_prob, lw=0.8, label="real")
+        ax_prob.plot(frame.d_loss_at, frame.fake_prob, lw=0.8, label="fake")
         ax_prob.legend(fontsize=7)
     ax_prob.axhline(0.5, color="grey", ls=":", lw=0.8)
-    ax_prob.set(ylim=(0, 1), xlabel="generator steps", ylabel="mean D (probability 'real')",
-                title="mean discriminator outputs")
+    ax_prob.set(ylim=(0, 1), xlabel="generator steps", ylabel="σ(mean logit)",
+                title="discriminator outputs (sigmoid of mean logit)")
     fig.suptitle(frame.summary(), fontsize=9)
     fig.tight_layout()
     return fig

@@ -4,7 +4,8 @@ Two pairs:
 
 * :class:`MLPGenerator` / :class:`MLPDiscriminator` for 1-D and 2-D toy data;
 * :class:`DCGANGenerator` / :class:`DCGANDiscriminator`, a DCGAN-style conv pair
-  (Radford et al., 2016) for small grey images such as scikit-learn's 8x8 digits.
+  (Radford et al., 2016) for small grey images such as scikit-learn's 8x8 digits; the
+  discriminator departs from DCGAN (no batch norm, optional dropout), see its docstring.
 
 Every discriminator returns one raw score per sample, shape ``(N,)``: a *logit* for a GAN
 (D(x) = sigmoid(score)), a critic value for a WGAN (notebook 04). The losses in
@@ -255,9 +256,18 @@ class DCGANDiscriminator(nn.Module):
     """A DCGAN-style discriminator: images (N, channels, S, S) -> one logit per image, (N,).
 
     Each block halves the side with a strided convolution (kernel 4, stride 2) and a
-    LeakyReLU(0.2), down to 4x4; a linear layer gives the score. No batch norm: the score of
-    one image should not depend on the other images in its batch, which also keeps the
-    discriminator usable as a WGAN-GP critic (Gulrajani et al., 2017, Sec. 4).
+    LeakyReLU(0.2) (Radford et al., 2016, Sec. 3), down to 4x4; a linear layer gives the score.
+
+    Two departures from DCGAN, said openly:
+
+    * **No batch norm.** Radford et al. put batch norm in the discriminator too (all layers
+      but its input layer). We drop it, as Gulrajani et al. (2017, Sec. 4) do for WGAN-GP
+      critics: with batch norm the score of one image depends on the other images in its
+      batch, which breaks a per-sample gradient penalty. So the same class serves as
+      notebook 03's discriminator and notebook 04's critic.
+    * **Dropout** before the final linear layer (``dropout``; the shipped digits DCGAN uses
+      0.3) is the course's own choice, not DCGAN's: on 1,797 small images it slows a
+      discriminator that would otherwise memorise the data set.
 
     Parameters
     ----------
@@ -268,8 +278,7 @@ class DCGANDiscriminator(nn.Module):
     width : int
         Channels of the first block; later blocks have 2x, 4x, ... as many.
     dropout : float
-        Dropout before the final linear layer (0 disables it); it slows a discriminator that
-        would otherwise memorise a small data set.
+        Dropout before the final linear layer (0 disables it; not part of DCGAN).
     """
 
     def __init__(self, channels: int = 1, image_size: int = 8, width: int = 32, dropout: float = 0.0):

@@ -554,8 +554,9 @@ def estimate_w1(x: torch.Tensor, y: torch.Tensor, *, rescale: bool = True, one_s
     x, y : torch.Tensor, shape (N, D) and (M, D)
         Samples of P and Q (for 1-D data, shape (N, 1)).
     rescale : bool
-        Divide the dual value by the critic's mean gradient norm on interpolates (see
-        Notes). ``False`` returns the raw dual value as ``w1``.
+        Divide the dual value by the critic's mean gradient norm on interpolates, a
+        normalisation to unit mean slope (see Notes). ``False`` returns the raw dual value
+        as ``w1``.
     **train_kwargs
         Passed to `train_critic` (``steps``, ``lr``, ``lam``, ``method``, ``seed``, ...).
 
@@ -576,8 +577,13 @@ def estimate_w1(x: torch.Tensor, y: torch.Tensor, *, rescale: bool = True, one_s
     critic :math:`f(x) = a x` maximises :math:`a\Delta - \lambda (a - 1)^2` at
     :math:`a = 1 + \Delta / (2\lambda)`, so the raw dual overshoots W1 by the factor
     :math:`a`, more as the distributions move apart. Dividing by the slope the critic
-    actually has, measured where the penalty measures it, undoes this. A clipped critic
-    is K-Lipschitz for an unknown K (eq. 3); the same division estimates K.
+    actually has, its *mean* gradient norm on interpolates (where the penalty measures
+    it), undoes this: it normalises the critic to unit mean slope. For a linear critic
+    the mean slope is its Lipschitz constant and the result is exact; in general it is a
+    heuristic. It does **not** estimate the Lipschitz constant K of a clipped critic
+    (eq. 3): K is a supremum of the gradient norm, which the mean only bounds from below,
+    so dividing by the mean is not dividing by K, and the result need not be a lower bound
+    on W1. (Dividing by K itself would give one, because f / K is 1-Lipschitz.)
 
     Why one-sided by default: in one dimension the two-sided penalty has a trap. A critic
     whose initial slope has the wrong sign must pass through slope 0, where the penalty

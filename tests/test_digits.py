@@ -93,3 +93,43 @@ def test_plot_digits(real):
     ax = digits.plot_digits(real[0][:10], nrow=5, title="real")
     assert ax.get_title() == "real"
     plt.close("all")
+
+
+class _Replay(torch.nn.Module):
+    """A 'generator' that returns the given images, whatever z: for checking the scoring protocol."""
+
+    latent_dim = 4
+
+    def __init__(self, images):
+        super().__init__()
+        self.images = images
+        self.unused = torch.nn.Parameter(torch.zeros(1))  # generate() reads the device from a parameter
+
+    def forward(self, z):
+        return self.images[: len(z)]
+
+
+def test_score_generators_uses_held_out_digits_disjoint_from_the_reference(classifier, real):
+    train, test = classifier.train_index, classifier.test_index
+    assert len(set(train) & set(test)) == 0 and len(train) + len(test) == 1797
+    images = real[0]
+    rows = digits.score_generators({"replay": _Replay(images[test])}, classifier)
+    assert list(rows) == ["real digits (held out)", "replay", "uniform noise"]
+    by_hand = digits.digits_score(images[test], classifier, images[train])
+    assert rows["real digits (held out)"] == pytest.approx(by_hand)
+    assert rows["replay"] == pytest.approx(by_hand)  # the same images score the same
+    assert rows["uniform noise"]["frechet"] > 10 * by_hand["frechet"]
+    table = digits.format_scores(rows)
+    assert "Frechet^2" in table and f"{by_hand['frechet']:.2f}" in table
+    with pytest.raises(ValueError, match="train_index"):
+        digits.score_generators({}, digits.DigitsClassifier(classifier.model, 1.0))
+
+
+def test_classes_covered_needs_a_fifth_of_the_fair_share(classifier, real):
+    # 100 images: fair share 10 per class, so a class needs ceil(0.2 * 100 / 10) = 2 predictions
+    x, y = real
+    ones = x[y == 1][:99]
+    one_seven = torch.cat([ones, x[y == 7][:1]])
+    predicted = classifier.predict_proba(one_seven).argmax(1)
+    assert (predicted == 7).sum() == 1  # the single 7 is seen
+    assert digits.digits_score(one_seven, classifier)["classes_covered"] == len(set(predicted.tolist()) - {7})

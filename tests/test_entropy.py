@@ -247,3 +247,18 @@ def test_mle_fit_reaches_the_empirical_distribution_and_its_entropy():
     np.testing.assert_allclose(q, p_hat, atol=1e-3)
     assert history[-1] == pytest.approx(entropy(p_hat), abs=1e-5)  # min of H(p_hat, q) is H(p_hat)
     assert history[0] > history[-1]
+
+
+def test_sigmoid_rounding_points_match_float_limits():
+    from gancourse.entropy import sigmoid_rounding_points
+
+    s_one, s_zero = sigmoid_rounding_points()
+    # closed forms: 1 + e^{-s} rounds to 1 below half an ulp of 1 (2^-24); e^{-s} overflows past log(max float32)
+    assert s_one == pytest.approx(24 * math.log(2), abs=0.7)
+    assert s_zero == pytest.approx(-math.log(torch.finfo(torch.float32).max), abs=0.01)
+    assert float(torch.sigmoid(torch.tensor(s_zero))) == 0.0 and float(torch.sigmoid(torch.tensor(s_zero + 0.01))) > 0
+    assert float(torch.sigmoid(torch.tensor(s_one))) == 1.0 and float(torch.sigmoid(torch.tensor(s_one - 0.01))) < 1
+    s_one64, s_zero64 = sigmoid_rounding_points(torch.float64)
+    assert s_one64 > 30 and s_zero64 < -700  # float64 goes much further
+    with pytest.raises(TypeError, match="floating"):
+        sigmoid_rounding_points(torch.int32)

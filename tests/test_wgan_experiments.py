@@ -26,6 +26,12 @@ def test_compare_critics_clips_one_critic_only():
     assert result.grad_norms["gp"].shape == (200,)
     assert 0 <= result.at_clip_bounds() <= 1
     assert result.w1_samples > 0
+    # the baseline by hand: default init draws U(-1/sqrt(fan_in), 1/sqrt(fan_in)), so a fraction
+    # 1 - 0.99 c sqrt(fan_in) of each layer's weights lies beyond 0.99 c, where clipping puts it at the bound
+    sizes = [(2, 16), (16, 16), (16, 16), (16, 1)]  # (fan_in, fan_out) of MLPDiscriminator(2, 16, 3)
+    expected = sum(i * o * (1 - 0.99 * 0.01 * i**0.5) for i, o in sizes) / sum(i * o for i, o in sizes)
+    assert result.at_clip_bounds_at_init == pytest.approx(expected, abs=0.03)
+    assert "at initialisation" in str(result)
 
 
 def test_compare_critics_rejects_unknown_dataset():
