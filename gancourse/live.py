@@ -12,13 +12,17 @@ Two layers, so that the logic runs (and is tested) without a browser:
    runs training rounds and swaps in a new picture a few times per second; the kernel
    stays free, so the buttons and sliders keep working (ipywidgets' "Asynchronous widgets"
    guide: updating a widget from a thread). A lock keeps a button click from interleaving
-   with a training round. Headless (``gancourse.is_headless()``, as in CI), the view trains
-   for a fixed number of rounds and shows the final frame as a plain figure.
+   with a training round. Headless (:func:`no_live_front_end`: ``GANCOURSE_HEADLESS=1`` as
+   in CI, or a kernel started by a batch runner such as ``jupyter nbconvert --execute``),
+   the view trains for a fixed number of rounds and shows the final frame as a plain figure.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -37,9 +41,48 @@ from .gan import (
     nonsaturating_generator_loss,
 )
 from .metrics import ModeCoverage, mode_coverage
-from .runtime import is_headless
 
-__all__ = ["LiveGAN", "LiveFrame", "draw_frame", "LiveView"]
+__all__ = ["LiveGAN", "LiveFrame", "draw_frame", "LiveView", "no_live_front_end", "BATCH_RUNNERS"]
+
+#: Words in the command line of a program that runs notebooks without a live front end.
+BATCH_RUNNERS = ("nbconvert", "nbclient", "papermill", "nbval", "pytest", "run_notebooks")
+
+
+def _command_line(pid: int) -> str:
+    """The command line of process ``pid`` ("" if it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:  # Linux
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        pass
+    if sys.platform == "win32":
+        return ""
+    try:  # macOS and other Unixes
+        return subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True,
+                              timeout=2).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def no_live_front_end() -> bool:
+    """True when no browser will show this kernel's widgets, so the live view should draw a static frame.
+
+    ``GANCOURSE_HEADLESS=1`` says so explicitly (``make test``, ``make notebooks``), and
+    ``GANCOURSE_HEADLESS=0`` forces the live widgets. Without the variable, the process that
+    started the kernel decides: Jupyter's kernel launcher records its id in
+    ``JPY_PARENT_PID``, and a launcher whose command line names a batch runner
+    (:data:`BATCH_RUNNERS`, e.g. ``jupyter nbconvert --execute``) has no front end to
+    render widgets. Anything else (JupyterLab, Notebook, VS Code, or no kernel at all)
+    counts as live.
+    """
+    flag = os.environ.get("GANCOURSE_HEADLESS")
+    if flag in ("0", "1"):
+        return flag == "1"
+    parent = os.environ.get("JPY_PARENT_PID", "")
+    if not parent.isdigit():
+        return False
+    command = _command_line(int(parent)).lower()
+    return any(word in command for word in BATCH_RUNNERS)
 
 _TARGETS = {"ring8": ring8, "grid25": grid25}
 _G_LOSSES = {"non-saturating": nonsaturating_generator_loss, "minimax": minimax_generator_loss}
@@ -260,7 +303,8 @@ class LiveView:
     headless_rounds : int
         Rounds trained before the static frame in a headless run.
     headless : bool, optional
-        Force either mode; by default :func:`gancourse.is_headless` decides.
+        Force either mode; by default :func:`no_live_front_end` decides (set
+        ``GANCOURSE_HEADLESS=1`` to force the static frame, ``0`` to force the widgets).
     **kwargs
         Passed to :class:`LiveGAN`.
 
@@ -276,7 +320,7 @@ class LiveView:
         self.state = state if state is not None else LiveGAN(**kwargs)
         self.rounds_per_frame = rounds_per_frame
         self.headless_rounds = headless_rounds
-        self.headless = is_headless() if headless is None else headless
+        self.headless = no_live_front_end() if headless is None else headless
         self.lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._figure = Figure(figsize=(11, 3.4), dpi=80)
@@ -363,8 +407,9 @@ class LiveView:
             fig = plt.figure(figsize=(11, 3.4))
             draw_frame(self.state.frame(), fig)
             plt.show()
-            print(f"(static final frame after {self.headless_rounds} rounds: open this notebook in JupyterLab "
-                  "to press play and step through training)")
+            print(f"(static final frame after {self.headless_rounds} rounds: no live front end here. Open this "
+                  "notebook in JupyterLab to press play and step through training; GANCOURSE_HEADLESS=0 "
+                  "forces the widgets)")
             return None
         display(self.widget)
         return None

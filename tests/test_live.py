@@ -1,6 +1,10 @@
 """Tests for gancourse.live: the training view's state logic and widgets, headlessly."""
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,7 +12,7 @@ import torch
 from matplotlib.figure import Figure
 
 from gancourse.gan import ToyGANConfig
-from gancourse.live import LiveGAN, LiveView, draw_frame
+from gancourse.live import LiveGAN, LiveView, _command_line, draw_frame
 
 
 def small_state(**kwargs):
@@ -129,3 +133,46 @@ def test_headless_show_trains_and_draws_the_final_frame(capsys):
     assert view.state.g_steps == 3
     assert "static final frame" in capsys.readouterr().out
     plt.close("all")
+
+
+@pytest.mark.parametrize("flag, expected", [("1", True), ("0", False)])
+def test_the_environment_variable_decides_when_set(monkeypatch, flag, expected):
+    from gancourse.live import no_live_front_end
+
+    monkeypatch.setenv("GANCOURSE_HEADLESS", flag)
+    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))  # pytest: a batch runner, overruled by the flag
+    assert no_live_front_end() is expected
+
+
+@pytest.mark.parametrize("launcher, expected", [("nbconvert", True), ("papermill", True), ("jupyter-lab", False)])
+def test_without_the_variable_the_kernel_launcher_decides(monkeypatch, launcher, expected):
+    from gancourse.live import no_live_front_end
+
+    monkeypatch.delenv("GANCOURSE_HEADLESS", raising=False)
+    parent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", launcher])
+    try:
+        deadline = time.monotonic() + 10
+        while launcher not in _command_line(parent.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # until the child has exec'd and its command line is readable
+        monkeypatch.setenv("JPY_PARENT_PID", str(parent.pid))
+        assert no_live_front_end() is expected
+    finally:
+        parent.kill()
+        parent.wait()
+    monkeypatch.delenv("JPY_PARENT_PID")
+    assert no_live_front_end() is False  # no kernel launcher at all: a plain Python session
+
+
+def test_jupyter_nbconvert_execute_is_detected_as_headless(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from gancourse.live import no_live_front_end\nprint(no_live_front_end())")])
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    env = {k: v for k, v in os.environ.items() if k not in ("GANCOURSE_HEADLESS", "JPY_PARENT_PID")}
+    jupyter = Path(sys.executable).with_name("jupyter")
+    subprocess.run([str(jupyter), "nbconvert", "--to", "notebook", "--execute", "--inplace", str(path)],
+                   env=env, check=True, capture_output=True, timeout=120)
+    out = nbformat.read(path, as_version=4).cells[0].outputs[0]["text"]
+    assert out.strip() == "True"
