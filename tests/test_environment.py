@@ -9,12 +9,13 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 # conda-forge names that differ from PyPI names
-CONDA_TO_PYPI = {"pytorch-cpu": "torch", "pytorch": "torch"}
+CONDA_TO_PYPI = {"pytorch-cpu": "torch", "pytorch": "torch", "pywavelets": "pywavelets"}
 
 
-def pyproject_requirements() -> dict[str, str]:
+def pyproject_requirements(extras: tuple[str, ...] = ("dev",)) -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]]
+    optional = [r for extra in extras for r in project["optional-dependencies"][extra]]
+    reqs = [Requirement(r) for r in project["dependencies"] + optional]
     return {r.name.lower(): str(r.specifier) for r in reqs}
 
 
@@ -38,7 +39,8 @@ def test_environment_yml_lists_the_same_packages_and_bounds_as_pyproject():
 def test_environment_yml_installs_the_package_itself_with_dev_extra():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_block = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert "-e .[dev]" in pip_block
+    # the course environment installs the non-commercial bm3d extra too (README says so)
+    assert any(line.split("#")[0].strip() == "-e .[dev,bm3d]" for line in pip_block)
     assert env["channels"] == ["conda-forge"]
 
 
@@ -48,7 +50,7 @@ def test_constraints_pin_every_dependency_exactly_and_torch_to_the_local_wheel()
         if line and not line.startswith("#"):
             req = Requirement(line)
             pins[req.name.lower()] = str(req.specifier)
-    for name, spec in pyproject_requirements().items():
+    for name, spec in pyproject_requirements(("dev", "bm3d")).items():
         assert name in pins, f"{name} is in pyproject.toml but not pinned in constraints.txt"
         assert pins[name].startswith("=="), f"{name} must be pinned with ==, got {pins[name]}"
         version = pins[name][2:]
