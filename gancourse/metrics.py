@@ -312,27 +312,29 @@ def coverage_table(results: dict[str, list[ModeCoverage]], n_modes: int | None =
     Returns
     -------
     str
-        Columns: modes reached per seed and their mean (recall); high-quality % per seed and
-        their mean (precision); the mean number of modes reached and sharp.
+        Columns, each per seed and then the mean over seeds: modes reached (recall),
+        high-quality % (precision), modes reached and sharp (both).
     """
     if not results:
         raise ValueError("expected at least one setting in results, got an empty dict")
     n_seeds = max(len(runs) for runs in results.values())
     width = max(len(name) for name in results)
-    reached_w, hq_w = max(3 * n_seeds, 14), max(6 * n_seeds, 17)
-    lines = [f"{'':<{width}}  {'RECALL':<{reached_w + 9}} {'PRECISION':<{hq_w + 8}}  BOTH",
-             f"{'setting':<{width}}  {'modes reached/seed':<{reached_w}}  {'mean':>7} "
-             f"{'high-quality %/seed':<{hq_w}}  {'mean':>6}  reached & sharp"]
+    reached_w, hq_w, sharp_w = max(3 * n_seeds, 18), max(6 * n_seeds, 19), max(3 * n_seeds, 20)
+    lines = [f"{'':<{width}}  {'RECALL':<{reached_w + 10}}{'PRECISION':<{hq_w + 10}}BOTH",
+             f"{'setting':<{width}}  {'modes reached/seed':<{reached_w}}  {'mean':<8}"
+             f"{'high-quality %/seed':<{hq_w}}  {'mean':<8}{'reached & sharp/seed':<{sharp_w}}  mean"]
     for name, runs in results.items():
         if not runs:
             raise ValueError(f"expected at least one result for setting {name!r}, got an empty list")
         total = n_modes or runs[0].n_modes
         reached = [r.modes_reached for r in runs]
         hq = [100 * r.high_quality for r in runs]
-        sharp = np.mean([r.modes_sharp for r in runs])
+        sharp = [r.modes_sharp for r in runs]
         lines.append(
-            f"{name:<{width}}  {' '.join(f'{m:2d}' for m in reached):<{reached_w}}  {np.mean(reached):4.1f}/{total:<2d} "
-            f"{' '.join(f'{h:5.1f}' for h in hq):<{hq_w}}  {np.mean(hq):5.1f}%  {sharp:4.1f}/{total}"
+            f"{name:<{width}}  {' '.join(f'{m:2d}' for m in reached):<{reached_w}}  "
+            f"{f'{np.mean(reached):.1f}/{total}':<8}"
+            f"{' '.join(f'{h:5.1f}' for h in hq):<{hq_w}}  {f'{np.mean(hq):.1f}%':<8}"
+            f"{' '.join(f'{m:2d}' for m in sharp):<{sharp_w}}  {np.mean(sharp):.1f}/{total}"
         )
     return "\n".join(lines)
 

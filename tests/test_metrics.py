@@ -165,7 +165,9 @@ def test_coverage_table_lists_recall_and_precision_per_seed():
     hq = [f"{100 * r.high_quality:5.1f}" for r in runs["target"]]
     assert " ".join(hq) in target_row
     assert " 1  1  1 " in blob_row and "1.0/8" in blob_row and "  0.0   0.0   0.0" in blob_row
-    assert blob_row.rstrip().endswith("0.0/8")  # reached but not sharp
+    assert blob_row.split()[-4:] == ["0", "0", "0", "0.0/8"]  # reached but not sharp, in every seed
+    sharp = [str(r.modes_sharp) for r in runs["target"]]
+    assert target_row.split()[-4:] == [*sharp, f"{np.mean([r.modes_sharp for r in runs['target']]):.1f}/8"]
     with pytest.raises(ValueError, match="at least one"):
         coverage_table({})
 
