@@ -48,7 +48,7 @@ test: lint unit notebooks-test
 
 # Re-run every notebook top to bottom in a fresh kernel and save the outputs in place.
 notebooks: setup
-	$(BIN)/python scripts/run_notebooks.py notebooks/*.ipynb
+	$(BIN)/python scripts/run_notebooks.py notebooks/*.ipynb notebooks/solutions/*.ipynb
 
 checkpoints: setup
 	$(BIN)/python scripts/train_checkpoints.py
