@@ -26,7 +26,7 @@ help:
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "gancourse needs Python >= 3.10; found " + sys.version.split()[0] + ". Run with PYTHON=python3.11 make ...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt -e '.[dev,bm3d]'
+	$(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt -e '.[dev,bm3d,teaching]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -40,7 +40,8 @@ def test_environment_yml_installs_the_package_itself_with_dev_extra():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_block = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     # the course environment installs the non-commercial bm3d extra too (README says so)
-    assert any(line.split("#")[0].strip() == "-e .[dev,bm3d]" for line in pip_block)
+    # and the teaching extra: live slides (jupyterlab-rise) and the browser test (playwright)
+    assert any(line.split("#")[0].strip() == "-e .[dev,bm3d,teaching]" for line in pip_block)
     assert env["channels"] == ["conda-forge"]
 
 
@@ -50,7 +51,7 @@ def test_constraints_pin_every_dependency_exactly_and_torch_to_the_local_wheel()
         if line and not line.startswith("#"):
             req = Requirement(line)
             pins[req.name.lower()] = str(req.specifier)
-    for name, spec in pyproject_requirements(("dev", "bm3d")).items():
+    for name, spec in pyproject_requirements(("dev", "bm3d", "teaching")).items():
         assert name in pins, f"{name} is in pyproject.toml but not pinned in constraints.txt"
         assert pins[name].startswith("=="), f"{name} must be pinned with ==, got {pins[name]}"
         version = pins[name][2:]
