@@ -64,8 +64,8 @@ def check_test_time_network(answer) -> Feedback:
                                f"got {type(answer).__name__}")
     key = answer.strip().lower()
     if key in _GENERATOR:
-        return Feedback(True, f"{name}: correct. You sample x = G(z) with z from the prior; "
-                              "the discriminator only exists to train G and is discarded.")
+        return Feedback(True, f"{name}: correct. You sample x = G(z) with z from the prior; standard "
+                              "sampling needs no discriminator, whose job was to train G.")
     if key in _DISCRIMINATOR:
         return Feedback(False, f"{name}: not quite. The discriminator scores samples during training; "
                                "it cannot produce any. Which network turns noise z into data?")
