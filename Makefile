@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 # Notebook tests: the live training view (notebook 03) trains straight to its final frame.
 notebooks-test: export GANCOURSE_HEADLESS := 1
 
-.PHONY: setup lab test lint unit notebooks-test notebooks checkpoints benchmarks constraints clean help
+.PHONY: setup lab test lint unit notebooks-test notebooks checkpoints benchmarks constraints slides clean help
 
 help:
 	@echo "make lab    set up (first time only) and open the course in JupyterLab"
@@ -22,6 +22,7 @@ help:
 	@echo "make notebooks    re-run every notebook in place (refresh committed outputs)"
 	@echo "make checkpoints  re-train the shipped checkpoints in data/ (long)"
 	@echo "make benchmarks   print the benchmark tables"
+	@echo "make slides       static reveal.js slides of every notebook in build/slides/ (offline)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "gancourse needs Python >= 3.10; found " + sys.version.split()[0] + ". Run with PYTHON=python3.11 make ...")'
@@ -59,6 +60,14 @@ benchmarks: setup
 
 constraints: setup
 	{ sed -n '1,/^# Regenerate/p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^gancourse' | sed 's/^torch==\([0-9.]*\)+cpu/torch==\1/'; } > constraints.txt.new && mv constraints.txt.new constraints.txt
+
+# Lecture slides: reveal.js and MathJax pinned in slides/package.json, installed beside the
+# slides (no CDN); open build/slides/index.html from disk.
+slides/node_modules/.package-lock.json: slides/package.json slides/package-lock.json
+	npm ci --prefix slides --no-audit --no-fund
+
+slides: setup slides/node_modules/.package-lock.json
+	$(BIN)/python scripts/build_slides.py --out build/slides
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache gancourse.egg-info

@@ -102,6 +102,13 @@ PAPERS: dict[str, Paper] = {p.key: p for p in [
     _p("kahng2019", "M. Kahng, N. Thorat, D. H. Chau, F. B. Viégas, M. Wattenberg", 2019,
        "GAN Lab: Understanding Complex Deep Generative Models using Interactive Visual Experimentation",
        "IEEE Trans. Visualization and Computer Graphics 25(1)", arxiv="1809.01587"),
+    _p("srivastava2017", "A. Srivastava, L. Valkov, C. Russell, M. U. Gutmann, C. Sutton", 2017,
+       "VEEGAN: Reducing Mode Collapse in GANs using Implicit Variational Learning", "NeurIPS 2017",
+       arxiv="1705.07761", name="VEEGAN"),
+    _p("azadi2019", "S. Azadi, C. Olsson, T. Darrell, I. Goodfellow, A. Odena", 2019, "Discriminator Rejection Sampling",
+       "ICLR 2019", arxiv="1810.06758"),
+    _p("turner2019", "R. Turner, J. Hung, E. Frank, Y. Saatci, J. Yosinski", 2019,
+       "Metropolis-Hastings Generative Adversarial Networks", "ICML 2019", arxiv="1811.11357", name="MH-GAN"),
     _p("miyato2018", "T. Miyato, T. Kataoka, M. Koyama, Y. Yoshida", 2018,
        "Spectral Normalization for Generative Adversarial Networks", "ICLR 2018", arxiv="1802.05957"),
     # --- distances between distributions, Wasserstein GANs (notebooks 02, 04) ---
