@@ -13,6 +13,9 @@ notebook                  module
                           :mod:`gancourse.metrics`, :mod:`gancourse.digits`,
                           :mod:`gancourse.live`
 04_wgan                   :mod:`gancourse.wgan`, :mod:`gancourse.wgan_experiments`
+05_denoising              :mod:`gancourse.denoising` (a subpackage: images, classical,
+                          networks, train, api, cli, benchmark)
+06_flows                  :mod:`gancourse.flows`, :mod:`gancourse.flow_experiments`
 ========================  ==================================================
 
 Interactive explorers live in :mod:`gancourse.explorers`, exercise checkers in
@@ -33,6 +36,8 @@ from .metrics import *  # noqa: F401,F403
 from .metrics import __all__ as _metrics_all
 from .wgan import *  # noqa: F401,F403
 from .wgan import __all__ as _wgan_all
+from . import denoising  # notebook 05: gancourse.denoising, with gancourse.denoise at the top
+from .denoising import denoise
 
 __version__ = "0.1.0"
 
@@ -44,4 +49,6 @@ __all__ = [
     *_gan_all,
     *_metrics_all,
     *_wgan_all,
+    "denoising",
+    "denoise",
 ]

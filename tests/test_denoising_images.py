@@ -9,8 +9,8 @@ from scipy.ndimage import gaussian_filter
 from skimage.metrics import structural_similarity
 
 from gancourse.denoising.images import (
-    HELD_OUT_IMAGES,
     BUNDLED_TRAINING_IMAGES,
+    HELD_OUT_IMAGES,
     PatchSampler,
     add_noise,
     bundled_image,

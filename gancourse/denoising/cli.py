@@ -75,7 +75,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _train(args) -> int:
+    from ..runtime import set_threads
     from .train import DenoiserConfig, train_denoiser
+
+    set_threads("conv")  # every core for a conv net (gancourse.runtime.THREAD_POLICY; GANCOURSE_THREADS overrides)
 
     out = Path(args.out)
     if out.exists() and not args.force and (args.resume is None or Path(args.resume).resolve() != out.resolve()):

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from ..gan import discriminator_loss, discriminator_step, generator_step, nonsaturating_generator_loss
-from ..runtime import pick_device, progress, set_threads
+from ..runtime import pick_device, progress
 from ..wgan import critic_loss, generator_wasserstein_loss, penalty_hook
 from .images import (
     BUNDLED_TRAINING_IMAGES,
@@ -83,6 +83,8 @@ class DenoiserConfig:
         Seeds the weights, the patch sampler and the training noise.
     eval_minutes : float
         Validation PSNR on the held-out images every this many minutes of training.
+    eval_steps : int, optional
+        Validate every this many steps instead (reproducible logs, e.g. in a notebook).
     """
 
     objective: str = "cnn"
@@ -101,6 +103,7 @@ class DenoiserConfig:
     d_features: int = 32
     seed: int = 0
     eval_minutes: float = 10.0
+    eval_steps: int | None = None
 
     def __post_init__(self):
         if self.objective not in OBJECTIVES:
@@ -114,6 +117,9 @@ class DenoiserConfig:
         for name in ("lr", "lr_min", "d_lr", "eval_minutes", "sigma_max"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"expected {name} > 0, got {getattr(self, name)!r}")
+        if self.eval_steps is not None and (isinstance(self.eval_steps, bool) or not isinstance(self.eval_steps, int)
+                                            or self.eval_steps < 1):
+            raise ValueError(f"expected eval_steps to be a positive integer or None, got {self.eval_steps!r}")
         if self.adv_weight < 0 or self.gp_weight < 0:
             raise ValueError("expected adv_weight and gp_weight >= 0")
 
@@ -136,13 +142,19 @@ def build_generator(config: DenoiserConfig) -> FFDNetDenoiser:
 
 
 def load_training_images(data: str | os.PathLike | None = None) -> tuple[list[np.ndarray], str]:
-    """The training images and a description: ``data`` if given, else Train400, else bundled ones."""
+    """The training images and a description: ``data`` if given, else Train400, else bundled ones.
+
+    ``data="bundled"`` always takes scikit-image's :data:`BUNDLED_TRAINING_IMAGES` (what
+    notebook 05's live run uses, so that it gives the same numbers with or without Train400).
+    """
+    if data == "bundled":
+        return [bundled_image(n) for n in BUNDLED_TRAINING_IMAGES], "scikit-image samples " + ", ".join(BUNDLED_TRAINING_IMAGES)
     if data is not None:
         return read_image_folder(data), str(data)
     folder = default_training_dir()
     if folder is not None:
         return read_image_folder(folder), "Train400 (../shared/data/Train400)"
-    return [bundled_image(n) for n in BUNDLED_TRAINING_IMAGES], "scikit-image samples " + ", ".join(BUNDLED_TRAINING_IMAGES)
+    return load_training_images("bundled")
 
 
 @torch.no_grad()
@@ -243,8 +255,6 @@ def train_denoiser(
     """
     out = Path(out)
     dev = pick_device(device)
-    if dev.type == "cpu":
-        set_threads("conv")
     # -- 1. the run's state: fresh, or read back from a checkpoint -----------------------
     state = load_state(resume) if resume is not None else None
     if state is not None:
@@ -349,7 +359,8 @@ def train_denoiser(
             checkpoint()
             raise FloatingPointError(f"the generator's loss became {g_out['loss']} at step {step}; lower lr "
                                      f"(now {schedule.get_last_lr()[0]:.2e}) or adv_weight and resume from {out}")
-        if elapsed - last_eval >= 60.0 * config.eval_minutes or step == config.steps:
+        due = (step % config.eval_steps == 0) if config.eval_steps else (elapsed - last_eval >= 60.0 * config.eval_minutes)
+        if due or step == config.steps:
             evaluate()
             checkpoint()
             last_eval = elapsed
@@ -400,5 +411,6 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, com
         "threads": state.get("threads"), "torch": state["torch"],
         "val_psnr_sigma25": last["val_psnr_25"], "val_images": "held-out photographs (logged, not selected on)",
     }
-    _save(out, {"config": state["config"], "generator": state["generator"], "manifest": manifest})
+    _save(out, {"config": state["config"], "generator": state["generator"], "manifest": manifest,
+                "log": state["log"]})
     return manifest

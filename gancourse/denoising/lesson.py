@@ -1,0 +1,145 @@
+"""Pictures and small experiments for notebook 05, so that its cells stay one line each."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from .api import denoise
+from .images import add_noise, high_frequency_ratio, psnr, ssim
+
+__all__ = ["noise_models", "show_images", "compare_methods", "plot_learning_curve", "plot_tradeoff",
+           "run_cli", "results_table"]
+
+
+def noise_models(image: np.ndarray, *, sigma: float = 25.0, peak: float = 20.0, amount: float = 0.05,
+                 seed: int = 0) -> dict[str, np.ndarray]:
+    r"""Three ways a sensor or a channel corrupts an image, each seeded.
+
+    * Gaussian: :math:`y = x + (\sigma/255) n`, the course's model (thermal/read noise);
+    * Poisson: :math:`y = \mathrm{Poisson}(\text{peak} \cdot x) / \text{peak}`, photon shot noise,
+      whose variance :math:`x / \text{peak}` grows with brightness (few photons: low ``peak``);
+    * salt and pepper: a fraction ``amount`` of pixels set to 0 or 1 (dead or stuck pixels,
+      transmission errors), via ``skimage.util.random_noise``.
+    """
+    from skimage.util import random_noise
+
+    rng = np.random.default_rng(seed)
+    return {
+        "clean": image,
+        f"Gaussian σ={sigma:g}": add_noise(image, sigma, seed=seed),
+        f"Poisson, peak {peak:g}": rng.poisson(image * peak) / peak,
+        f"salt & pepper {amount:.0%}": random_noise(image, mode="s&p", amount=amount, rng=seed),
+    }
+
+
+def show_images(images: dict[str, np.ndarray], *, clean: np.ndarray | None = None, zoom=None, ncols: int | None = None,
+                size: float = 2.6):
+    """Images side by side (titles with PSNR/SSIM against ``clean``), and a zoomed row below.
+
+    ``zoom`` = (top, left, height, width) adds a second row with that crop of every image,
+    outlined on the first.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    names = list(images)
+    ncols = ncols or len(names)
+    rows = 2 if zoom is not None else 1
+    fig, axes = plt.subplots(rows, ncols, figsize=(size * ncols, size * rows), squeeze=False)
+    for k, name in enumerate(names):
+        img = np.clip(images[name], 0, 1)
+        title = name
+        if clean is not None and images[name] is not clean:
+            title += f"\n{psnr(clean, images[name]):.2f} dB, SSIM {ssim(clean, images[name]):.3f}"
+        ax = axes[0, k]
+        ax.imshow(img, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(title, fontsize=9)
+        ax.axis("off")
+        if zoom is not None:
+            top, left, h, w = zoom
+            ax.add_patch(Rectangle((left, top), w, h, fill=False, edgecolor="tab:orange", lw=1.2))
+            axes[1, k].imshow(img[top:top + h, left:left + w], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            axes[1, k].axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def compare_methods(clean: np.ndarray, methods, *, sigma: float = 25.0, seed: int = 0):
+    """Denoise one noisy version of ``clean`` with each method; returns (outputs, rows).
+
+    ``outputs`` maps "clean", "noisy" and each method to its image; each row holds the
+    method's PSNR, SSIM, texture ratio and seconds.
+    """
+    noisy = add_noise(clean, sigma, seed=seed)
+    outputs, rows = {"clean": clean, "noisy": noisy}, []
+    for method in methods:
+        t0 = time.perf_counter()
+        out = denoise(noisy, method, sigma=sigma)
+        seconds = time.perf_counter() - t0
+        outputs[method] = out
+        rows.append({"method": method, "psnr": psnr(clean, out), "ssim": ssim(clean, out),
+                     "hf_ratio": high_frequency_ratio(clean, out), "seconds": seconds})
+    return outputs, rows
+
+
+def results_table(rows, *, columns=("method", "sigma", "psnr", "ssim", "hf_ratio", "seconds")):
+    """Rows of measurements as aligned text (what the notebook prints)."""
+    heads = {"method": "method", "sigma": "σ", "psnr": "PSNR dB", "ssim": "SSIM", "hf_ratio": "texture",
+             "seconds": "s/image"}
+    cols = [c for c in columns if any(c in r for r in rows)]
+    fmt = {"method": "{:<9}", "sigma": "{:>4.0f}", "psnr": "{:>8.2f}", "ssim": "{:>6.3f}", "hf_ratio": "{:>8.2f}",
+           "seconds": "{:>8.2f}"}
+    width = {"method": 9, "sigma": 4, "psnr": 8, "ssim": 6, "hf_ratio": 8, "seconds": 8}
+    lines = [" ".join(f"{heads[c]:>{width[c]}}" if c != "method" else f"{heads[c]:<9}" for c in cols)]
+    for r in rows:
+        lines.append(" ".join(fmt[c].format(r[c]) for c in cols))
+    return "\n".join(lines)
+
+
+def plot_learning_curve(log_rows, *, reference: dict[str, float] | None = None, ax=None, label="validation"):
+    """Validation PSNR (σ = 25) against training minutes, with horizontal reference lines."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.2))
+    minutes = [r["minutes"] for r in log_rows]
+    ax.plot(minutes, [r["val_psnr_25"] for r in log_rows], marker=".", label=label)
+    for k, (name, value) in enumerate((reference or {}).items()):
+        ax.axhline(value, ls="--", lw=1, color=f"C{k + 1}", label=f"{name} ({value:.2f} dB)")
+    ax.set_xlabel("training minutes")
+    ax.set_ylabel("PSNR at σ = 25 (dB)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_tradeoff(rows, *, sigma: float = 25.0, ax=None):
+    """The perception–distortion picture: PSNR (distortion) against texture kept, one point per method."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.6))
+    for r in rows:
+        if r["sigma"] != sigma or r["method"] == "noisy":
+            continue
+        ax.scatter(r["hf_ratio"], r["psnr"], s=30)
+        ax.annotate(r["method"], (r["hf_ratio"], r["psnr"]), textcoords="offset points", xytext=(4, 3), fontsize=8)
+    ax.axvline(1.0, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel("texture kept (high-frequency energy / clean's; 1 = clean)")
+    ax.set_ylabel("PSNR (dB)")
+    ax.set_title(f"σ = {sigma:g}: higher is less distortion, nearer 1 is more natural texture", fontsize=9)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def run_cli(*args: str) -> int:
+    """Run ``python -m gancourse ARGS`` as a shell would, print what it says, return its exit code."""
+    result = subprocess.run([sys.executable, "-m", "gancourse", *map(str, args)], capture_output=True, text=True)
+    print("$ gancourse " + " ".join(map(str, args)))
+    print((result.stdout + result.stderr).strip())
+    print(f"(exit code {result.returncode})")
+    return result.returncode

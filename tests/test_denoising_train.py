@@ -1,0 +1,105 @@
+"""Tests for gancourse.denoising.train: the three objectives, resuming, exporting weights."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from gancourse.denoising import train as T
+from gancourse.denoising.api import denoise, load_denoiser
+from gancourse.denoising.images import bundled_image
+
+TINY = {"features": 8, "depth": 3, "batch_size": 4, "patch": 32}
+VAL = {"moon": bundled_image("moon")[:48, :48]}
+
+
+@pytest.fixture(scope="module")
+def image_folder(tmp_path_factory):
+    """Three small training images, so that no test reads the 400 of Train400."""
+    import imageio.v3 as iio
+
+    folder = tmp_path_factory.mktemp("images")
+    for name in ("brick", "grass", "coins"):
+        iio.imwrite(folder / f"{name}.png", (bundled_image(name)[:64, :64] * 255).round().astype(np.uint8))
+    return folder
+
+
+@pytest.fixture
+def _train(image_folder):
+    def run(tmp_path, name, **kw):
+        config = T.DenoiserConfig(**{**TINY, "steps": kw.pop("steps", 6), **kw.pop("config", {})})
+        return T.train_denoiser(config, tmp_path / name, data=image_folder, progress_bar=False, validation=VAL, **kw)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def cnn_checkpoint(tmp_path_factory, image_folder):
+    tmp = tmp_path_factory.mktemp("cnn")
+    config = T.DenoiserConfig(**TINY, steps=6)
+    T.train_denoiser(config, tmp / "cnn.pt", data=image_folder, progress_bar=False, validation=VAL)
+    return tmp / "cnn.pt"
+
+
+def test_pixel_loss_is_mean_squared_error():
+    a, b = torch.tensor([0.0, 1.0, 3.0]), torch.tensor([1.0, 1.0, 1.0])
+    assert T.pixel_loss(a, b).item() == pytest.approx((1 + 0 + 4) / 3)
+
+
+def test_checkpoint_holds_what_made_it(cnn_checkpoint):
+    state = T.load_state(cnn_checkpoint)
+    assert state["step"] == 6 and state["config"]["objective"] == "cnn"
+    assert {"generator", "g_optimizer", "schedule", "sampler", "torch_rng", "log", "data", "device"} <= set(state)
+    assert state["log"][0]["step"] == 0 and state["log"][-1]["step"] == 6
+    assert math.isfinite(state["log"][-1]["val_psnr_25"])
+    assert state["schedule"]["last_epoch"] == 6
+
+
+def test_resumed_run_equals_an_uninterrupted_one(tmp_path, _train):
+    whole = _train(tmp_path, "a.pt")
+    _train(tmp_path, "b.pt", until_step=3)
+    resumed = _train(tmp_path, "b.pt", resume=tmp_path / "b.pt")
+    assert resumed["step"] == 6
+    for key, value in whole["generator"].items():
+        assert torch.equal(value, resumed["generator"][key]), key
+
+
+@pytest.mark.parametrize("objective", ["gan", "wgan"])
+def test_adversarial_objectives_fine_tune_the_cnn(tmp_path, cnn_checkpoint, objective, _train):
+    start = T.load_state(cnn_checkpoint)["generator"]
+    out = _train(tmp_path, f"{objective}.pt", steps=2, config={"objective": objective}, init_from=cnn_checkpoint)
+    assert "discriminator" in out and "d_optimizer" in T.load_state(tmp_path / f"{objective}.pt")
+    moved = any(not torch.equal(start[k], out["generator"][k]) for k in start if start[k].is_floating_point())
+    assert moved
+
+
+def test_adversarial_objective_without_init_is_refused(tmp_path, _train):
+    with pytest.raises(ValueError, match="init_from"):
+        _train(tmp_path, "g.pt", config={"objective": "gan"})
+
+
+def test_config_checks():
+    with pytest.raises(ValueError, match="unknown objective"):
+        T.DenoiserConfig(objective="vae")
+    with pytest.raises(ValueError, match="unknown config keys"):
+        T.DenoiserConfig.from_dict({"objective": "cnn", "learning_rate": 1})
+    with pytest.raises(ValueError, match="multiple of 8"):
+        T.DenoiserConfig(patch=30)
+
+
+def test_a_loss_that_turns_nan_stops_with_a_message(tmp_path, monkeypatch, _train):
+    monkeypatch.setattr(T, "pixel_loss", lambda x, y: (x - y).pow(2).mean() * float("nan"))
+    with pytest.raises(FloatingPointError, match="step 1"):
+        _train(tmp_path, "nan.pt")
+
+
+def test_exported_weights_load_and_denoise(tmp_path, cnn_checkpoint):
+    manifest = T.export_weights(cnn_checkpoint, tmp_path / "w.pt", command="pytest")
+    assert manifest["command"] == "pytest" and manifest["steps"] == 6
+    with pytest.raises(FileExistsError):
+        T.export_weights(cnn_checkpoint, tmp_path / "w.pt", command="again")
+    model = load_denoiser("cnn", tmp_path / "w.pt")
+    assert not model.training
+    out = denoise(np.full((20, 17), 0.5), "cnn", sigma=25, weights=tmp_path / "w.pt")
+    assert out.shape == (20, 17) and np.isfinite(out).all()
