@@ -456,7 +456,7 @@ class History:
                 values_.append(math.nan)
 
     def __getitem__(self, key: str) -> np.ndarray:
-        """``history["d_loss"]``, ``history["g_grad_norm"]``, ``history["modes"]``: one series as an array."""
+        """``history["d_loss"]``, ``history["g_grad_norm"]``, ``history["modes_reached"]``: one series as an array."""
         for source in (self.__dict__, self.extra, self.metrics):
             if key in source and key not in ("extra", "metrics"):
                 return np.asarray(source[key], dtype=float)
