@@ -48,20 +48,35 @@ __all__ = ["LiveGAN", "LiveFrame", "draw_frame", "LiveView", "no_live_front_end"
 BATCH_RUNNERS = ("nbconvert", "nbclient", "papermill", "nbval", "pytest", "run_notebooks")
 
 
-def _command_line(pid: int) -> str:
-    """The command line of process ``pid`` ("" if it cannot be read)."""
+def _command_line(pid: int) -> list[str]:
+    """The arguments of process ``pid``, ``argv[0]`` first ([] if they cannot be read)."""
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:  # Linux
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
+        with open(f"/proc/{pid}/cmdline", "rb") as f:  # Linux: NUL-separated arguments
+            return [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
     except OSError:
         pass
     if sys.platform == "win32":
-        return ""
-    try:  # macOS and other Unixes
+        return []
+    try:  # macOS and other Unixes: one line (paths with spaces split wrongly; only the names matter)
         return subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True,
-                              timeout=2).stdout
+                              timeout=2).stdout.split()
     except (OSError, subprocess.SubprocessError):
-        return ""
+        return []
+
+
+def _program_names(argv: list[str]) -> list[str]:
+    """The names that say which program runs, from its arguments: the program and, for ``jupyter``, its subcommand.
+
+    A Python interpreter in front is skipped (``python -m pytest`` is ``pytest``,
+    ``python scripts/run_notebooks.py`` is ``run_notebooks.py``), and so is everything after
+    the program, so a notebook in a folder called ``nbval`` does not make JupyterLab look
+    like a batch runner.
+    """
+    words = [a for a in argv if not a.startswith("-")]
+    if words and os.path.basename(words[0]).lower().startswith("python"):
+        words = words[1:]  # the interpreter; with -m, the next word is the module
+    names = [os.path.basename(w).lower() for w in words[:2]]
+    return names if names[:1] == ["jupyter"] else names[:1]
 
 
 def no_live_front_end() -> bool:
@@ -70,10 +85,10 @@ def no_live_front_end() -> bool:
     ``GANCOURSE_HEADLESS=1`` says so explicitly (``make test``, ``make notebooks``), and
     ``GANCOURSE_HEADLESS=0`` forces the live widgets. Without the variable, the process that
     started the kernel decides: Jupyter's kernel launcher records its id in
-    ``JPY_PARENT_PID``, and a launcher whose command line names a batch runner
-    (:data:`BATCH_RUNNERS`, e.g. ``jupyter nbconvert --execute``) has no front end to
-    render widgets. Anything else (JupyterLab, Notebook, VS Code, or no kernel at all)
-    counts as live.
+    ``JPY_PARENT_PID``, and a launcher whose program name (the first non-option arguments of
+    its command line) names a batch runner (:data:`BATCH_RUNNERS`, e.g.
+    ``jupyter nbconvert --execute``) has no front end to render widgets. Anything else
+    (JupyterLab, Notebook, VS Code, or no kernel at all) counts as live.
     """
     flag = os.environ.get("GANCOURSE_HEADLESS")
     if flag in ("0", "1"):
@@ -81,8 +96,9 @@ def no_live_front_end() -> bool:
     parent = os.environ.get("JPY_PARENT_PID", "")
     if not parent.isdigit():
         return False
-    command = _command_line(int(parent)).lower()
-    return any(word in command for word in BATCH_RUNNERS)
+    names = _program_names(_command_line(int(parent)))
+    return any(word in name for name in names for word in BATCH_RUNNERS)
+
 
 _TARGETS = {"ring8": ring8, "grid25": grid25}
 _G_LOSSES = {"non-saturating": nonsaturating_generator_loss, "minimax": minimax_generator_loss}

@@ -144,15 +144,17 @@ def test_the_environment_variable_decides_when_set(monkeypatch, flag, expected):
     assert no_live_front_end() is expected
 
 
-@pytest.mark.parametrize("launcher, expected", [("nbconvert", True), ("papermill", True), ("jupyter-lab", False)])
-def test_without_the_variable_the_kernel_launcher_decides(monkeypatch, launcher, expected):
+@pytest.mark.parametrize("launcher, expected", [("jupyter-nbconvert", True), ("papermill", True), ("jupyter-lab", False)])
+def test_without_the_variable_the_kernel_launcher_decides(monkeypatch, tmp_path, launcher, expected):
     from gancourse.live import no_live_front_end
 
     monkeypatch.delenv("GANCOURSE_HEADLESS", raising=False)
-    parent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", launcher])
+    script = tmp_path / launcher  # a stand-in launcher with the real program's name
+    script.write_text("import time\ntime.sleep(30)\n")
+    parent = subprocess.Popen([sys.executable, str(script), "--some-option", str(tmp_path / "nbval")])
     try:
         deadline = time.monotonic() + 10
-        while launcher not in _command_line(parent.pid) and time.monotonic() < deadline:
+        while launcher not in " ".join(_command_line(parent.pid)) and time.monotonic() < deadline:
             time.sleep(0.05)  # until the child has exec'd and its command line is readable
         monkeypatch.setenv("JPY_PARENT_PID", str(parent.pid))
         assert no_live_front_end() is expected
@@ -161,6 +163,25 @@ def test_without_the_variable_the_kernel_launcher_decides(monkeypatch, launcher,
         parent.wait()
     monkeypatch.delenv("JPY_PARENT_PID")
     assert no_live_front_end() is False  # no kernel launcher at all: a plain Python session
+
+
+@pytest.mark.parametrize("argv, batch", [
+    (["/venv/bin/python", "/venv/bin/jupyter-nbconvert", "--to", "notebook", "--execute", "a.ipynb"], True),
+    (["/venv/bin/python", "-m", "jupyter", "nbconvert", "--execute", "a.ipynb"], True),
+    (["/venv/bin/python", "-m", "pytest", "--nbval", "notebooks"], True),
+    (["/venv/bin/python", "/venv/bin/papermill", "in.ipynb", "out.ipynb"], True),
+    (["/venv/bin/python", "scripts/run_notebooks.py", "notebooks/03_gan_loop.ipynb"], True),
+    (["/venv/bin/python", "/venv/bin/jupyter-lab", "--notebook-dir=/home/me/pytest-notes"], False),
+    (["/venv/bin/python", "-m", "jupyter", "lab", "--ServerApp.root_dir=/tmp/pytest-of-me/nbconvert"], False),
+    (["/venv/bin/python", "/venv/bin/jupyter-lab", "/home/me/nbval", "/home/me/papermill"], False),
+    (["/usr/bin/jupyter", "lab", "/home/me/nbconvert-notes"], False),
+    (["/usr/bin/jupyter", "nbconvert", "--execute", "a.ipynb"], True),
+])
+def test_only_the_program_name_counts_not_its_files(argv, batch):
+    from gancourse.live import BATCH_RUNNERS, _program_names
+
+    names = _program_names(argv)
+    assert any(word in name for name in names for word in BATCH_RUNNERS) is batch
 
 
 def test_jupyter_nbconvert_execute_is_detected_as_headless(tmp_path):
