@@ -100,17 +100,17 @@ def results_table(rows, *, columns=("method", "sigma", "psnr", "ssim", "hf_ratio
     return "\n".join(lines)
 
 
-def plot_learning_curve(log_rows, *, reference: dict[str, float] | None = None, ax=None, label="validation"):
-    """Validation PSNR (σ = 25) against training minutes, with horizontal reference lines."""
+def plot_learning_curve(log_rows, *, reference: dict[str, float] | None = None, ax=None, label="validation",
+                        x: str = "minutes"):
+    """Validation PSNR (σ = 25) against training ``x`` ("minutes" or "step"), with horizontal reference lines."""
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.2))
-    minutes = [r["minutes"] for r in log_rows]
-    ax.plot(minutes, [r["val_psnr_25"] for r in log_rows], marker=".", label=label)
+    ax.plot([r[x] for r in log_rows], [r["val_psnr_25"] for r in log_rows], marker=".", label=label)
     for k, (name, value) in enumerate((reference or {}).items()):
         ax.axhline(value, ls="--", lw=1, color=f"C{k + 1}", label=f"{name} ({value:.2f} dB)")
-    ax.set_xlabel("training minutes")
+    ax.set_xlabel("training minutes" if x == "minutes" else "training step")
     ax.set_ylabel("PSNR at σ = 25 (dB)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
