@@ -8,7 +8,7 @@ gives the model's density exactly,
     \log p_X(x) = \log p_Z(f(x)) + \log \left| \det \frac{\partial f(x)}{\partial x} \right|,
 
 and a flow is trained by maximising it on the data (Dinh et al., 2017; Kingma & Dhariwal,
-2018, Eq. 1-3). Sampling runs the network backwards: :math:`x = f^{-1}(z)`, :math:`z \sim p_Z`.
+2018, Sec. 2). Sampling runs the network backwards: :math:`x = f^{-1}(z)`, :math:`z \sim p_Z`.
 
 Glow (Kingma & Dhariwal, 2018) builds :math:`f` from *steps of flow*, each three layers
 (their Fig. 2a and Table 1), here for vectors instead of images:
@@ -18,7 +18,7 @@ Glow (Kingma & Dhariwal, 2018) builds :math:`f` from *steps of flow*, each three
 * :class:`InvertibleLinear`: :math:`y = W x` with an LU-parametrised :math:`W`, the vector
   analogue of Glow's invertible 1x1 convolution (a learned generalisation of a permutation);
 * :class:`AffineCoupling`: half the features pass unchanged and set a scale and shift for the
-  other half (RealNVP's coupling, Dinh et al., 2017, Eq. 6-7).
+  other half (RealNVP's affine coupling, Dinh et al., 2017).
 
 Every layer's ``forward(x)`` returns ``(y, log_det)`` with ``log_det`` of shape (N,), the
 log-absolute-determinant of its Jacobian at each point, and ``inverse(y)`` undoes it exactly.
@@ -86,8 +86,8 @@ def _check_points(name: str, x, dim: int) -> torch.Tensor:
         elif x.ndim == 1 and dim == 1:
             hint = f"; for 1-D data add a feature axis with {name}[:, None]"
         raise ValueError(f"expected {name} of shape (N, {dim}) with N >= 1, got {tuple(x.shape)}{hint}")
-    if not x.is_floating_point():
-        x = x.float()
+    if x.dtype != torch.float32:
+        x = x.float()  # the flow's parameters are float32 (integers and float64 arrays are welcome)
     bad = int((~torch.isfinite(x)).sum())
     if bad:
         raise ValueError(f"expected finite values in {name}, got {bad} NaN or infinite entries; "
@@ -198,10 +198,15 @@ class LayerCheck:
     log_det_error: float
     log_det: np.ndarray
 
+    def passed(self, tol: float = 1e-5) -> bool:
+        """Both checks within ``tol``: the round trip and the log-determinant."""
+        return self.round_trip < tol and self.log_det_error < tol
+
     def __str__(self) -> str:
+        # Tolerances, not the raw errors: float32 round-off differs from one CPU to another.
         shown = np.array2string(self.log_det[:3], precision=3, suppress_small=True)
-        return (f"{self.name}: max |x - inverse(forward(x))| = {self.round_trip:.1e}; log-det {shown}... "
-                f"matches slogdet of the autograd Jacobian to {self.log_det_error:.1e}")
+        return (f"{self.name}: x -> y -> x within 1e-5: {self.round_trip < 1e-5}; log-det {shown}... "
+                f"equals slogdet of the autograd Jacobian within 1e-5: {self.log_det_error < 1e-5}")
 
 
 @torch.no_grad()
@@ -269,14 +274,18 @@ class ActNorm(nn.Module):
         self.initialized.fill_(True)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = _check_points("x", x, self.dim)
+        return self._forward(_check_points("x", x, self.dim))
+
+    def inverse(self, y: torch.Tensor) -> torch.Tensor:
+        return self._inverse(_check_points("y", y, self.dim))
+
+    def _forward(self, x):  # unchecked: Flow checks its input once
         if not bool(self.initialized):
             self.initialize(x)
         y = x * self.log_scale.exp() + self.bias  # (N, D)
         return y, self.log_scale.sum().expand(x.shape[0])  # (N,)
 
-    def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        y = _check_points("y", y, self.dim)
+    def _inverse(self, y):
         if not bool(self.initialized):
             raise RuntimeError("ActNorm is not initialised yet; run forward on a batch of data first "
                                "(its scale and bias are set from the first batch it sees)")
@@ -288,7 +297,7 @@ class InvertibleLinear(nn.Module):
 
     For images, Glow's invertible 1x1 convolution applies one C x C matrix to every pixel's
     channels; for vectors that is a single D x D matrix. Following Kingma & Dhariwal (2018,
-    Sec. 3.2, Eq. 10),
+    Sec. 3.2, "LU decomposition"),
 
     .. math::
         W = P\, L\, \big(U + \operatorname{diag}(\operatorname{sign}(s)\, e^{\log|s|})\big),
@@ -330,12 +339,16 @@ class InvertibleLinear(nn.Module):
         return self.p @ lower @ upper
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = _check_points("x", x, self.dim)
+        return self._forward(_check_points("x", x, self.dim))
+
+    def inverse(self, y: torch.Tensor) -> torch.Tensor:
+        return self._inverse(_check_points("y", y, self.dim))
+
+    def _forward(self, x):
         y = x @ self.weight().T  # (N, D): each row y_n = W x_n
         return y, self.log_s.sum().expand(x.shape[0])  # (N,)
 
-    def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        y = _check_points("y", y, self.dim)
+    def _inverse(self, y):
         lower, upper = self._factors()
         # x = U^-1 L^-1 P^T y, as two triangular solves on columns: (D, N)
         b = self.p.T @ y.T
@@ -350,7 +363,7 @@ class AffineCoupling(nn.Module):
         y_a = x_a, \qquad y_b = x_b \odot e^{\log s(x_a)} + t(x_a), \qquad
         \log\left|\det \frac{\partial y}{\partial x}\right| = \sum_j \log s_j(x_a)
 
-    (Dinh et al., 2017, Eq. 6-8). The Jacobian is triangular, so its determinant is the
+    (Dinh et al., 2017). The Jacobian is triangular, so its determinant is the
     product of the scales, whatever the network computing :math:`\log s` and :math:`t`; and
     the inverse, :math:`x_b = (y_b - t(y_a)) \odot e^{-\log s(y_a)}`, needs no inverse of that
     network. :math:`x_a` is the first ``dim // 2`` features (for 2-D points, the first
@@ -398,14 +411,18 @@ class AffineCoupling(nn.Module):
         return c * torch.tanh(raw / c), shift
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = _check_points("x", x, self.dim)
+        return self._forward(_check_points("x", x, self.dim))
+
+    def inverse(self, y: torch.Tensor) -> torch.Tensor:
+        return self._inverse(_check_points("y", y, self.dim))
+
+    def _forward(self, x):
         x_a, x_b = x[:, :self.d_a], x[:, self.d_a:]
         log_s, t = self._scale_shift(x_a)
         y_b = x_b * log_s.exp() + t
         return torch.cat([x_a, y_b], dim=1), log_s.sum(dim=1)  # (N, D), (N,)
 
-    def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        y = _check_points("y", y, self.dim)
+    def _inverse(self, y):
         y_a, y_b = y[:, :self.d_a], y[:, self.d_a:]
         log_s, t = self._scale_shift(y_a)  # y_a = x_a: the same scale and shift as forward
         return torch.cat([y_a, (y_b - t) * (-log_s).exp()], dim=1)
@@ -421,7 +438,7 @@ class Flow(nn.Module):
 
     ``forward(x)`` maps data to the latent, :math:`z = f(x)`, and returns
     :math:`\log|\det \partial f/\partial x|` summed over all layers (Kingma & Dhariwal, 2018,
-    Eq. 2-3); :meth:`log_prob` adds :math:`\log N(z; 0, I)`; :meth:`sample` runs the layers
+    Sec. 2); :meth:`log_prob` adds :math:`\log N(z; 0, I)`; :meth:`sample` runs the layers
     backwards on fresh :math:`z`.
 
     Parameters
@@ -458,15 +475,15 @@ class Flow(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         z = _check_points("x", x, self.dim)
         log_det = torch.zeros(z.shape[0], device=z.device)
-        for layer in self.layers:
-            z, ld = layer(z)
+        for layer in self.layers:  # the input is checked once, here, not in every layer
+            z, ld = layer._forward(z)
             log_det = log_det + ld
         return z, log_det  # (N, D), (N,)
 
     def inverse(self, z: torch.Tensor) -> torch.Tensor:
         x = _check_points("z", z, self.dim)
         for layer in reversed(self.layers):
-            x = layer.inverse(x)
+            x = layer._inverse(x)
         return x
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
@@ -483,7 +500,7 @@ class Flow(nn.Module):
         r"""Draw ``n`` points: :math:`x = f^{-1}(z)`, :math:`z \sim N(0, T^2 I)` with :math:`T` = ``temperature``.
 
         ``temperature < 1`` concentrates the samples near the modes at the price of
-        diversity (Kingma & Dhariwal, 2018, Sec. 5, use :math:`T = 0.7`); :math:`T = 1`
+        diversity (Kingma & Dhariwal, 2018, sample faces at :math:`T = 0.7`); :math:`T = 1`
         samples the model's own density. ``seed`` uses a private random stream.
         """
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -507,7 +524,7 @@ def flow_nll(z: torch.Tensor, log_det: torch.Tensor) -> torch.Tensor:
     .. math::
         L = -\frac1N \sum_{n=1}^N \Big[\log p_Z(z_n) + \log\left|\det \tfrac{\partial f}{\partial x}(x_n)\right|\Big]
 
-    Kingma & Dhariwal (2018), Eq. 2 and 3 (without their dequantisation term, which is
+    Kingma & Dhariwal (2018), Sec. 2 (without their dequantisation term, which is
     for discrete pixels). ``z`` is :math:`f(x)`, shape (N, D); ``log_det`` the summed
     log-determinants, shape (N,), both as returned by ``Flow.forward``.
     """
@@ -739,19 +756,37 @@ def density_on_grid(flow: Flow, extent: float = 5.0, n: int = 400, *, chunk: int
     return t, density, integral
 
 
-def samples_per_second(sample: Callable[[int], torch.Tensor], n: int = 10_000, repeats: int = 5) -> float:
-    """Measure how many samples per second ``sample(n)`` produces: best of ``repeats`` timed calls.
+def samples_per_second(samplers: dict[str, Callable[[int], torch.Tensor]], n: int = 10_000,
+                       repeats: int = 10) -> dict[str, float]:
+    """Measure how many samples per second each ``sample(n)`` produces: best of ``repeats`` timed calls.
 
-    ``sample`` is e.g. ``lambda n: flow.sample(n)`` or ``lambda n: gc.generate(generator, n)``.
-    The best (not the mean) of several calls is the least disturbed by other programs.
+    Parameters
+    ----------
+    samplers : dict of str to callable
+        E.g. ``{"flow": lambda n: flow.sample(n), "GAN": lambda n: gc.generate(generator, n)}``.
+    n : int
+        Samples per call.
+    repeats : int
+        Timed calls per sampler. The samplers take turns, so that a burst of load from
+        other programs slows them all alike, and the best (not the mean) call of each is
+        kept, the one least disturbed.
+
+    Returns
+    -------
+    dict of str to float
+        Samples per second, per sampler.
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1 or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"expected positive integers n and repeats, got n={n!r}, repeats={repeats!r}")
-    sample(min(n, 100))  # warm-up: first calls allocate
-    best = math.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        with torch.no_grad():
-            sample(n)
-        best = min(best, time.perf_counter() - t0)
-    return n / best
+    if not isinstance(samplers, dict) or not samplers:
+        raise TypeError("expected a non-empty dict of name -> sample(n) function, e.g. {'flow': lambda n: flow.sample(n)}")
+    best = dict.fromkeys(samplers, math.inf)
+    with torch.no_grad():
+        for sample in samplers.values():
+            sample(min(n, 100))  # warm-up: first calls allocate
+        for _ in range(repeats):
+            for name, sample in samplers.items():
+                t0 = time.perf_counter()
+                sample(n)
+                best[name] = min(best[name], time.perf_counter() - t0)
+    return {name: n / seconds for name, seconds in best.items()}

@@ -20,6 +20,7 @@ from gancourse.runtime import DATA_DIR, save_checkpoint
 # name -> "module:function"; the function takes no arguments and returns a dict of tensors.
 CHECKPOINTS: dict[str, str] = {
     "dcgan_digits": "gancourse.digits:train_dcgan_digits",
+    "flow_toy": "gancourse.flow_experiments:train_flow_toy",
     "mode_collapse": "gancourse.metrics:mode_collapse_study",
     "wgan_gp_digits": "gancourse.wgan_experiments:train_wgan_gp_digits",
     "wgan_toy_grid25": "gancourse.wgan_experiments:train_toy_comparison_grid25",

@@ -82,7 +82,24 @@ def test_log_det_equals_slogdet_of_the_autograd_jacobian(kind, dim):
     assert torch.allclose(log_det, expected, atol=1e-4)
     assert log_det.abs().max() > 1e-2  # a non-trivial determinant: the check can fail
     check = flows.check_layer(layer, x)
-    assert check.round_trip < 1e-5 and check.log_det_error < 1e-4
+    assert check.round_trip < 1e-5 and check.log_det_error < 1e-4 and check.passed(1e-4)
+    assert "within 1e-5: True" in str(check)
+
+
+def test_check_layer_catches_a_wrong_log_det_and_a_wrong_inverse():
+    class WrongLogDet(ActNorm):
+        def _forward(self, x):
+            y, log_det = super()._forward(x)
+            return y, 2 * log_det  # a factor 2 too many
+
+    class WrongInverse(ActNorm):
+        def _inverse(self, y):
+            return y - self.bias  # forgot to divide by the scale
+
+    x = _points(10, scale=3.0)
+    assert not flows.check_layer(WrongLogDet(2), x).passed()
+    bad = flows.check_layer(WrongInverse(2), x)
+    assert not bad.passed() and "x -> y -> x within 1e-5: False" in str(bad)
 
 
 def test_actnorm_initialises_from_the_first_batch():
@@ -265,6 +282,7 @@ def test_numpy_and_integer_input_are_accepted():
     flow = _random_flow(2)
     x = np.array([[0.5, -0.5]], dtype=np.float32)
     assert torch.allclose(flow.log_prob(x), flow.log_prob(torch.from_numpy(x)))
+    assert torch.allclose(flow.log_prob(x.astype(np.float64)), flow.log_prob(x))
     assert flow.log_prob(torch.tensor([[1, 0]])).dtype == torch.float32
 
 
@@ -299,8 +317,16 @@ def test_autograd_log_det_of_a_known_map():
     assert torch.allclose(values, torch.full((4,), math.log(6.0)))
 
 
-def test_samples_per_second_measures_a_rate():
-    rate = flows.samples_per_second(lambda n: torch.zeros(n, 2), n=1000, repeats=2)
-    assert rate > 0 and math.isfinite(rate)
+def test_samples_per_second_measures_a_rate_and_tells_slow_from_fast():
+    import time
+
+    def slow(n):
+        time.sleep(0.01)
+
+    rates = flows.samples_per_second({"fast": lambda n: torch.zeros(n, 2), "slow": slow}, n=1000, repeats=2)
+    assert set(rates) == {"fast", "slow"} and rates["fast"] > rates["slow"] > 0
+    assert rates["slow"] < 1000 / 0.01  # at least 10 ms per call of 1000
     with pytest.raises(ValueError, match="expected positive integers n and repeats"):
-        flows.samples_per_second(lambda n: None, n=0)
+        flows.samples_per_second({"a": lambda n: None}, n=0)
+    with pytest.raises(TypeError, match="expected a non-empty dict"):
+        flows.samples_per_second(lambda n: None)

@@ -1,0 +1,106 @@
+"""Notebook 06's experiments: the GANs' stored samples, the scores, the table, the flow checkpoint."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from gancourse import flow_experiments as fe
+from gancourse.flows import Flow
+from gancourse.toydata import RING8_STD, grid25, ring8
+
+TINY = {"steps": 20, "seeds": [0], "n_steps": 2, "hidden_dim": 8, "eval_every": 10, "n_eval": 200}
+
+
+@pytest.mark.parametrize("dataset", ["ring8", "grid25"])
+def test_gan_samples_come_from_the_stored_checkpoints(dataset):
+    gans = fe.gan_samples(dataset)
+    assert list(gans) == list(fe.GAN_SOURCES)
+    assert [len(v) for v in gans.values()] == [5, 3, 3]  # notebook 03's study has 5 seeds, notebook 04's 3
+    assert all(s.shape == (1000, 2) for v in gans.values() for s in v)
+
+
+def test_scores_of_the_target_itself():
+    target = ring8()
+    score = fe.score_samples("target", [target.sample(1000, seed=s) for s in (1, 2)], "ring8")
+    assert score.modes_reached.tolist() == [8, 8]
+    # within 3 std of its centre, a 2-D Gaussian point has probability 1 - exp(-9/2)
+    assert np.allclose(score.precision, 1 - math.exp(-4.5), atol=0.012)
+    assert score.test_log_likelihood is None and score.n_modes == 8
+
+
+def test_a_collapsed_generator_reaches_one_mode_sharply():
+    centre = ring8().centers[3]
+    collapsed = centre + RING8_STD * torch.randn(1000, 2, generator=torch.Generator().manual_seed(0))
+    score = fe.score_samples("collapsed", [collapsed], "ring8")
+    assert score.modes_reached.tolist() == [1] and score.precision[0] > 0.95
+    assert score.w1[0] > 1.0  # most target points are on other modes, ~2 away
+
+
+def test_w1_is_zero_on_the_reference_target_sample_itself():
+    reference = grid25().sample(500, seed=20_000)  # the target points score_samples compares with
+    assert fe.score_samples("copy", [reference], "grid25").w1[0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_true_test_log_likelihood_is_minus_the_entropy_of_separated_gaussians():
+    # 8 non-overlapping modes: H = log 8 + log(2 pi e sigma^2) in 2-D
+    entropy = math.log(8) + math.log(2 * math.pi * math.e * RING8_STD**2)
+    assert fe.true_test_log_likelihood("ring8") == pytest.approx(-entropy, abs=0.08)
+
+
+def test_comparison_table_rows_and_na_for_a_gan():
+    flow_score = fe.ModelScore("flow", np.array([8, 7]), np.array([0.5, 0.6]), np.array([0.2, 0.3]),
+                               np.array([1.0, 2.0]), 8)
+    gan_score = fe.ModelScore("GAN", np.array([6]), np.array([0.7]), np.array([0.4]), None, 8)
+    table = fe.comparison_table([flow_score, gan_score], speeds={"flow": 1e4}, true_log_likelihood=2.9)
+    lines = table.splitlines()
+    assert len(lines) == 4 and "samples/s" in lines[0]
+    assert " 8  7" in lines[1] and "7.5/8" in lines[1] and "55.0%   (50-60)" in lines[1] and "+1.50" in lines[1]
+    assert "1.00e+04" in lines[1]
+    assert "n/a" in lines[2] and "70.0%" in lines[2]
+    assert lines[3].rstrip().endswith("+2.90")
+    with pytest.raises(ValueError, match="expected at least one ModelScore"):
+        fe.comparison_table([])
+
+
+def test_unknown_dataset_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"unknown dataset 'moons'; expected one of \['grid25', 'ring8'\]"):
+        fe.gan_samples("moons")
+
+
+def test_train_store_and_load_a_flow_checkpoint(tmp_path):
+    from gancourse.runtime import save_checkpoint
+
+    ckpt = fe.train_flow_toy(TINY)
+    assert set(ckpt["runs"]) == {"ring8", "grid25"}
+    run = ckpt["runs"]["ring8"][0]
+    assert run["history"]["metric_step"] == [9, 19]
+    assert set(run["history"]["metrics"]) == {"modes_reached", "high_quality", "test_log_likelihood"}
+    path = save_checkpoint(ckpt, tmp_path / "flow_toy.pt")
+    flows, loaded = fe.load_flow_toy(path=path)
+    assert isinstance(flows["grid25"][0], Flow) and not flows["grid25"][0].training
+    x = torch.randn(5, 2)
+    rebuilt = Flow(2, 2, 8)
+    rebuilt.load_state_dict(run["flow"])
+    assert torch.allclose(flows["ring8"][0].log_prob(x), rebuilt.log_prob(x))
+    assert fe.flow_history(loaded, "ring8").nll == run["history"]["nll"]
+
+
+def test_score_flows_adds_the_test_log_likelihood():
+    torch.manual_seed(0)
+    flow = Flow(2, 1)
+    flow(torch.randn(64, 2))  # initialise the actnorm
+    score = fe.score_flows([flow], "ring8", n=200, n_test=300)
+    x_test = ring8().sample(300, seed=30_000)
+    assert score.test_log_likelihood[0] == pytest.approx(float(flow.log_prob(x_test).mean().detach()), rel=1e-6)
+
+
+def test_sampling_speed_counts_parameters():
+    flow = Flow(2, 1, 8)
+    flow(torch.randn(16, 2))  # initialise the actnorm
+    speed = fe.sampling_speed(flow, n=100, repeats=1)
+    # by hand: Linear(2,128) + Linear(128,128) + Linear(128,2), with biases
+    assert speed["GAN, notebook 03"]["parameters"] == (2 * 128 + 128) + (128 * 128 + 128) + (128 * 2 + 2)
+    assert speed["GAN, notebook 04"]["parameters"] == speed["GAN, notebook 03"]["parameters"] + 128 * 128 + 128
+    assert all(v["samples_per_second"] > 0 for v in speed.values())
