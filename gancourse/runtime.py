@@ -7,8 +7,10 @@ run, pick the hardware sensibly, and load heavy results from disk instead of ret
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -141,15 +143,23 @@ def set_threads(workload: str = "small", n: int | None = None) -> int:
             f"unknown workload {workload!r}; expected one of {sorted(THREAD_POLICY)} "
             "('small' for MLPs on toy data, 'conv' for conv nets on images)"
         )
-    env = os.environ.get("GANCOURSE_THREADS")
+    env = os.environ.get("GANCOURSE_THREADS", "").strip()
     if env:
-        n = int(env)
+        try:
+            n = int(env)
+        except ValueError:
+            raise ValueError(
+                f"the environment variable GANCOURSE_THREADS must be a whole number of threads, got {env!r}; "
+                "set it to e.g. 1, or unset it to use the course's policy"
+            ) from None
     if n is None:
         n = THREAD_POLICY[workload]
     if n is None:
         n = available_cores()
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"expected a whole number of threads n, got {n!r} ({type(n).__name__}); pass e.g. n=1")
     if int(n) < 1:
-        raise ValueError(f"expected at least 1 thread, got {n}")
+        raise ValueError(f"expected at least 1 thread, got {n}; pass n=1 or more")
     torch.set_num_threads(int(n))
     return torch.get_num_threads()
 
@@ -178,23 +188,95 @@ class CheckpointError(RuntimeError):
     """A checkpoint file is missing, unreadable, or not what was expected."""
 
 
+#: Leaf types that ``torch.load(weights_only=True)`` reads back, so :func:`save_checkpoint` accepts them.
+_CHECKPOINT_LEAVES = (torch.Tensor, bool, int, float, complex, str, bytes, type(None), torch.dtype, torch.device,
+                      torch.Size)
+
+
+def _unsaveable(obj: Any, where: str = "obj") -> str | None:
+    """The first part of ``obj`` that a weights-only load cannot read back, as a message; None if all can."""
+    if isinstance(obj, torch.nn.Module):
+        return f"{where} is a {type(obj).__name__} (a network); save its weights instead: {where}.state_dict()"
+    if isinstance(obj, np.ndarray) or isinstance(obj, np.generic):
+        return f"{where} is a NumPy {type(obj).__name__}; convert it with torch.as_tensor({where}) (or .item() for a number)"
+    if isinstance(obj, torch.Tensor):
+        return None
+    if isinstance(obj, _CHECKPOINT_LEAVES):
+        return None
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if not isinstance(key, (str, int, float, bool, type(None))):
+                return f"{where} has a key of type {type(key).__name__}; use str or int keys"
+            found = _unsaveable(value, f"{where}[{key!r}]")
+            if found:
+                return found
+        return None
+    if isinstance(obj, (list, tuple)):
+        if type(obj) not in (list, tuple):  # a namedtuple or another subclass does not load back
+            return f"{where} is a {type(obj).__name__}; convert it to a plain tuple or dict first"
+        for i, value in enumerate(obj):
+            found = _unsaveable(value, f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    if hasattr(obj, "__dataclass_fields__"):
+        return (f"{where} is a {type(obj).__name__} (a dataclass); save a plain dict of its fields instead, "
+                f"e.g. dataclasses.asdict({where})")
+    return f"{where} is a {type(obj).__name__}; a checkpoint holds tensors, numbers, strings, and dicts/lists of them"
+
+
 def save_checkpoint(obj: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Save ``obj`` (tensors, dicts of tensors, numbers, strings) with :func:`torch.save`.
 
     Refuses to replace an existing file unless ``overwrite=True``: a shipped checkpoint is
     never clobbered by accident. Writes to a temporary file first, so a crash mid-write
-    cannot leave a half-written checkpoint behind.
+    cannot leave a half-written checkpoint behind, and reads that file back as
+    :func:`load_checkpoint` will before putting it in place: what is saved can be loaded.
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` holds something a weights-only load cannot read back (a network, a
+        dataclass such as ``History``, a NumPy array); the message names the part and the fix.
+    ValueError
+        If ``path`` is a directory.
+    FileExistsError
+        If ``path`` exists and ``overwrite`` is False.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory; expected a file path such as {path / 'checkpoint.pt'}")
+    problem = _unsaveable(obj)
+    if problem:
+        raise TypeError(f"cannot save this checkpoint: {problem}")
     if path.exists() and not overwrite:
         raise FileExistsError(
             f"{path} already exists; pass overwrite=True to replace it, or choose another path"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save(obj, tmp)
+        torch.load(tmp, map_location="cpu", weights_only=True)  # what load_checkpoint will do
+        os.replace(tmp, path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, Exception) and not isinstance(exc, OSError):
+            raise TypeError(f"cannot save this checkpoint: it does not load back with weights_only=True ({exc})") from exc
+        raise
     return path
+
+
+def _check_map_location(map_location: Any) -> None:
+    if map_location is None or callable(map_location) or isinstance(map_location, (dict, torch.device)):
+        return
+    try:
+        torch.device(map_location)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"map_location must name a device such as 'cpu' or 'cuda', got {map_location!r}; "
+            "pass map_location='cpu' (the default)"
+        ) from exc
 
 
 def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> Any:
@@ -203,9 +285,15 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     Raises
     ------
     CheckpointError
-        If the file is missing (with the command that makes it, where known) or corrupt.
+        If the file is missing (with the command that makes it, where known), corrupt, or
+        holds objects that a weights-only load refuses (then the file is not called corrupt).
+    ValueError
+        If ``map_location`` names no device.
     """
     path = Path(path)
+    _check_map_location(map_location)
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a directory; expected a checkpoint file such as {path / 'checkpoint.pt'}")
     if not path.is_file():
         raise CheckpointError(
             f"checkpoint {path} not found; expected a file saved with gancourse.save_checkpoint. "
@@ -213,11 +301,22 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
         )
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "weights_only" in str(exc) or "Weights only" in str(exc):
+            raise CheckpointError(
+                f"checkpoint {path} could not be read safely: it holds objects other than tensors, numbers and "
+                "strings, which weights-only loading refuses (the file itself may be fine). If you made it and "
+                "trust it, load it with torch.load(path, weights_only=False); else re-create it with "
+                "`make checkpoints`"
+            ) from exc
+        raise CheckpointError(_corrupt(path, exc)) from exc
     except Exception as exc:  # torch raises several types for a bad file
-        raise CheckpointError(
-            f"checkpoint {path} could not be read ({type(exc).__name__}: {exc}); the file is corrupt "
-            "or not a gancourse checkpoint. Delete it and re-create it with `make checkpoints`"
-        ) from exc
+        raise CheckpointError(_corrupt(path, exc)) from exc
+
+
+def _corrupt(path: Path, exc: Exception) -> str:
+    return (f"checkpoint {path} could not be read ({type(exc).__name__}: {exc}); the file is corrupt "
+            "or not a gancourse checkpoint. Re-create it with `make checkpoints` (after moving the file aside)")
 
 
 def load_or_train(
@@ -247,6 +346,8 @@ def load_or_train(
         The loaded or freshly trained checkpoint contents. It says which it did.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory; expected a checkpoint file path such as {path / 'result.pt'}")
     if path.is_file() and not train:
         obj = load_checkpoint(path)
         if verbose:
@@ -260,9 +361,14 @@ def load_or_train(
     if verbose:
         print(f"Trained in {time.perf_counter() - t0:.1f} s.")
     if save and not path.exists():
-        save_checkpoint(obj, path)
-        if verbose:
-            print(f"Saved to {path}.")
+        try:
+            save_checkpoint(obj, path)
+        except (OSError, TypeError, ValueError) as exc:  # keep the finished training; say why it was not saved
+            warnings.warn(f"trained, but could not save to {path}: {exc}. The result is returned unsaved.",
+                          RuntimeWarning, stacklevel=2)
+        else:
+            if verbose:
+                print(f"Saved to {path}.")
     return obj
 
 

@@ -130,3 +130,78 @@ def test_progress_can_be_silenced(monkeypatch):
     monkeypatch.setenv("GANCOURSE_PROGRESS", "0")
     bar = gc.progress(range(3))
     assert bar.disable and list(bar) == [0, 1, 2]
+
+
+# ---------------------------------------------------------------- issue 12: checkpoints and threads
+@pytest.mark.parametrize(
+    ("obj", "match"),
+    [
+        (torch.nn.Linear(2, 1), r"state_dict\(\)"),
+        ({"w": np.zeros(3)}, r"obj\['w'\] is a NumPy ndarray.*torch.as_tensor"),
+        ({"history": gc.History()} if hasattr(gc, "History") else {"x": object()}, r"obj\['(history|x)'\]"),
+        ([1, print], r"obj\[1\] is a builtin_function_or_method"),
+    ],
+)
+def test_save_checkpoint_refuses_what_load_cannot_read_back(tmp_path, obj, match):
+    path = tmp_path / "c.pt"
+    with pytest.raises(TypeError, match=match):
+        gc.save_checkpoint(obj, path)
+    assert not path.exists() and not list(tmp_path.iterdir())  # no file, no .tmp left behind
+
+
+def test_save_checkpoint_round_trips_what_it_accepts(tmp_path):
+    obj = {"w": torch.arange(3.0), "step": 7, "name": "x", "losses": [0.5, 0.25], "shape": (2, 3), "none": None}
+    back = gc.load_checkpoint(gc.save_checkpoint(obj, tmp_path / "c.pt"))
+    assert torch.equal(back["w"], obj["w"]) and {k: back[k] for k in obj if k != "w"} == {
+        k: obj[k] for k in obj if k != "w"}
+
+
+def test_a_directory_is_not_a_checkpoint_path(tmp_path):
+    calls = []
+    with pytest.raises(ValueError, match="is a directory; expected"):
+        gc.load_or_train(tmp_path, lambda: calls.append(1) or {"w": torch.zeros(1)}, verbose=False)
+    assert calls == []  # refused before training starts
+    with pytest.raises(ValueError, match="is a directory"):
+        gc.save_checkpoint({"w": torch.zeros(1)}, tmp_path)
+    with pytest.raises(gc.CheckpointError, match="is a directory"):
+        gc.load_checkpoint(tmp_path)
+
+
+def test_load_or_train_keeps_the_training_when_saving_fails(tmp_path):
+    path = tmp_path / "c.pt"
+    result = {"model": torch.nn.Linear(1, 1)}  # not saveable
+    with pytest.warns(RuntimeWarning, match="could not save.*returned unsaved"):
+        got = gc.load_or_train(path, lambda: result, verbose=False)
+    assert got is result
+    assert list(tmp_path.iterdir()) == []  # neither the checkpoint nor a .tmp file
+
+
+def test_a_bad_map_location_is_not_called_a_corrupt_file(tmp_path):
+    path = gc.save_checkpoint({"w": torch.zeros(1)}, tmp_path / "c.pt")
+    with pytest.raises(ValueError, match=r"map_location must name a device.*got 'gpu0'") as info:
+        gc.load_checkpoint(path, map_location="gpu0")
+    assert "corrupt" not in str(info.value) and "elete" not in str(info.value)
+
+
+def test_a_fine_but_unsafe_file_is_not_called_corrupt(tmp_path):
+    path = tmp_path / "trusted.pt"
+    torch.save({"fn": print}, path)
+    with pytest.raises(gc.CheckpointError, match="weights_only=False") as info:
+        gc.load_checkpoint(path)
+    assert "corrupt" not in str(info.value) and "Delete" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "two"])
+def test_gancourse_threads_that_is_not_a_number_names_the_variable(monkeypatch, value):
+    monkeypatch.setenv("GANCOURSE_THREADS", value)
+    before = torch.get_num_threads()
+    with pytest.raises(ValueError, match=rf"GANCOURSE_THREADS must be a whole number.*got '{value}'"):
+        gc.set_threads("small")
+    assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("n", ["2", 1.5, True])
+def test_set_threads_n_must_be_an_integer(monkeypatch, n):
+    monkeypatch.delenv("GANCOURSE_THREADS", raising=False)
+    with pytest.raises(TypeError, match="whole number of threads"):
+        gc.set_threads("small", n=n)
