@@ -138,13 +138,26 @@ TERMS: tuple[Term, ...] = (
     _t("gradient penalty", "梯度惩罚", "04_wgan",
        "λ E[(‖∇f(x̂)‖ - 1)²] on points between real and fake samples (WGAN-GP): a soft Lipschitz constraint.",
        r"gradient penalty"),
+    # 06 -- normalizing flows
+    _t("change-of-variables formula", "变量替换公式", "06_flows",
+       "log p_x(x) = log p_z(f(x)) + log |det ∂f/∂x| for an invertible f: how a flow computes exact likelihoods.",
+       r"change-of-variables"),
+    _t("Jacobian determinant", "雅可比行列式", "06_flows",
+       "det ∂f/∂x, how much an invertible map stretches volume near x; flows are built so its log is cheap.",
+       r"Jacobian"),
+    _t("affine coupling layer", "仿射耦合层", "06_flows",
+       "Keeps half of the inputs and scales and shifts the other half by functions of the first: invertible, "
+       "with a triangular Jacobian.", r"affine coupling"),
+    _t("actnorm", "激活归一化（actnorm）", "06_flows",
+       "Glow's per-channel scale and shift, initialised from the first batch so that outputs have zero mean "
+       "and unit variance.", r"actnorm"),
     # 05 -- denoising
     _t("denoising", "去噪", "05_denoising",
        "Recovering a clean image x from a noisy y = x + n.", r"denois"),
     _t("peak signal-to-noise ratio (PSNR)", "峰值信噪比", "05_denoising",
        "10 log10(MAX² / MSE) in decibels; higher means closer to the clean image pixel by pixel.", r"PSNR"),
     _t("structural similarity (SSIM)", "结构相似性", "05_denoising",
-       "A 0-to-1 score comparing local means, contrasts and correlations of two images.", r"SSIM"),
+       "A score of at most 1 (identical images) comparing local means, contrasts and correlations.", r"SSIM"),
     _t("BM3D", "BM3D（块匹配三维滤波）", "05_denoising",
        "Block-matching and 3-D filtering: a classical denoiser that filters groups of similar patches together.",
        r"BM3D"),

@@ -165,6 +165,8 @@ PAPERS: dict[str, Paper] = {p.key: p for p in [
        "ICLR 2017", arxiv="1605.08803", name="Real NVP"),
     _p("kingma2018", "D. P. Kingma, P. Dhariwal", 2018, "Glow: Generative Flow with Invertible 1x1 Convolutions",
        "NeurIPS 2018", arxiv="1807.03039", name="Glow"),
+    _p("nalisnick2019", "E. Nalisnick, A. Matsukawa, Y. W. Teh, D. Gorur, B. Lakshminarayanan", 2019,
+       "Do Deep Generative Models Know What They Don't Know?", "ICLR 2019", arxiv="1810.09136"),
     _p("ho2020", "J. Ho, A. Jain, P. Abbeel", 2020, "Denoising Diffusion Probabilistic Models", "NeurIPS 2020",
        arxiv="2006.11239", name="DDPM"),
     _p("papamakarios2021", "G. Papamakarios, E. Nalisnick, D. J. Rezende, S. Mohamed, B. Lakshminarayanan", 2021,
@@ -184,10 +186,10 @@ class Citation:
 
 
 _NAME = r"[A-Z][a-zà-öø-ÿ]+(?:[-'][A-Z]?[a-zà-öø-ÿ]+)*"
-# Surname [et al. | & Surname | and Surname]['s][,] [(]year -- the year must not run on into more digits.
+# Surname [et al. | , Surname ... & Surname]['s][,] [(]year -- the year must not run on into more digits.
 _CITATION = re.compile(
-    rf"(?<![\w.])(?P<open>\()?(?P<first>{_NAME})"
-    rf"(?:(?P<etal>\s+et\s+al\.?)|\s+(?:&|and)\s+(?P<second>{_NAME}))?"
+    rf"(?<![\w.])(?P<open>\()?(?P<names>{_NAME}"
+    rf"(?:(?P<etal>\s+et\s+al\.?)|(?:,\s+{_NAME})*,?\s+(?:&|and)\s+{_NAME})?)"
     r"(?:'s)?(?P<sep>,\s*|\s+\(|\s+)(?P<year>(?:19|20)\d\d)(?![\d])"
 )
 
@@ -196,7 +198,8 @@ def find_citations(text: str) -> list[Citation]:
     """Find the author-year citations in ``text``, in order.
 
     Recognised forms: "Surname et al., 2014", "Surname et al. (2014)", "Surname et al. 2014",
-    "A & B (2017, Section 2)", "A and B, 2018", and a single author only inside parentheses,
+    "A & B (2017, Section 2)", "A and B, 2018", "A, B & C, 2018" (three or more names count as
+    "et al."), and a single author only inside parentheses,
     "(Villani, 2009)", or before a parenthesised year, "Villani (2009)". Venues such as
     "ICLR 2018" and phrases such as "In 2014" are not citations.
 
@@ -207,12 +210,13 @@ def find_citations(text: str) -> list[Citation]:
     """
     out = []
     for m in _CITATION.finditer(text):
-        single = not m.group("etal") and not m.group("second")
-        if single and not (m.group("open") and m.group("sep").startswith(",") or m.group("sep").endswith("(")):
-            continue
-        second = "et al." if m.group("etal") else m.group("second")
-        shown = text[m.start("first"):m.end()] + (")" if m.group("sep").endswith("(") else "")
-        out.append(Citation(shown, m.group("first"), second, int(m.group("year"))))
+        names = re.findall(_NAME, m.group("names").replace("et al", ""))
+        if len(names) == 1 and not m.group("etal") and not (
+                m.group("open") and m.group("sep").startswith(",") or m.group("sep").endswith("(")):
+            continue  # a lone capitalised word before a year is not a citation
+        second = "et al." if m.group("etal") or len(names) > 2 else names[1] if len(names) == 2 else None
+        shown = text[m.start("names"):m.end()] + (")" if m.group("sep").endswith("(") else "")
+        out.append(Citation(" ".join(shown.split()), names[0], second, int(m.group("year"))))
     return out
 
 

@@ -73,6 +73,9 @@ def test_short_forms_and_links():
     ("see (Villani, 2009) or Villani (2009)", [("Villani", None, 2009)] * 2),
     ("Sohl-Dickstein et al., 2015", [("Sohl-Dickstein", "et al.", 2015)]),
     ("Gulrajani et al.'s 2017 paper", [("Gulrajani", "et al.", 2017)]),
+    ("in the style of FFDNet (Zhang, Zuo & Zhang, 2018).", [("Zhang", "et al.", 2018)]),   # three names
+    ("Arjovsky, Chintala, and Bottou (2017)", [("Arjovsky", "et al.", 2017)]),
+    ("SSIM (Wang et\nal., 2004)", [("Wang", "et al.", 2004)]),                           # across a line break
 ])
 def test_find_citations_recognises_author_year_forms(text, expected):
     assert [(c.first, c.second, c.year) for c in find_citations(text)] == expected
