@@ -12,25 +12,32 @@ import numpy as np
 import torch
 
 from ..entropy import binary_cross_entropy, entropy
-from . import Feedback, as_number, check_close
+from . import Feedback, as_number, call_learner, check_close
 
 __all__ = [
-    "EXERCISE1_P",
+    "EXERCISE1_P",  # noqa: F822 (module __getattr__)
     "check_cross_entropy_of_p_with_itself",
     "check_stable_bce",
     "discriminator_exercise_logits",
     "check_discriminator_loss",
 ]
 
-#: Exercise 1's distribution p.
-EXERCISE1_P = np.array([0.5, 0.25, 0.125, 0.125])
+_P = np.array([0.5, 0.25, 0.125, 0.125])
+_P.setflags(write=False)  # the checker's own copy; nothing a learner does can change it
+
+
+def __getattr__(name: str):
+    """``EXERCISE1_P``, Exercise 1's distribution p: a fresh copy on every access, so editing it is harmless."""
+    if name == "EXERCISE1_P":
+        return _P.copy()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 
 def check_cross_entropy_of_p_with_itself(answer) -> Feedback:
     """Exercise 1: the value of H(p, p), in nats, for ``p = EXERCISE1_P``."""
     name = "Exercise 1 (H(p, p))"
-    expected = float(entropy(EXERCISE1_P))
+    expected = float(entropy(_P))
     value = as_number(answer)
     if value is not None and abs(value) < 1e-9:
         return Feedback(
@@ -46,21 +53,21 @@ def check_cross_entropy_of_p_with_itself(answer) -> Feedback:
 def check_stable_bce(fn) -> Feedback:
     """Exercise 2: ``fn(logits, targets)`` must return the mean BCE, finite even for |logits| = 200."""
     name = "Exercise 2 (stable BCE)"
-    if fn is None or fn is Ellipsis or not callable(fn):
+    if fn is not None and fn is not Ellipsis and not callable(fn):
         return Feedback(False, f"{name}: expected a function fn(logits, targets), got {type(fn).__name__}")
     logits = torch.tensor([-200.0, -30.0, -1.5, 0.0, 0.7, 30.0, 200.0])
     targets = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0])
     expected = binary_cross_entropy(logits, targets)
-    try:
-        got = fn(logits, targets)
-    except Exception as exc:  # the learner's code may raise anything
-        return Feedback(False, f"{name}: your function raised {type(exc).__name__}: {exc}")
+    got, failure = call_learner(name, fn, logits, targets)  # on copies: in-place code cannot change the test data
+    if failure is not None:
+        return failure
     if got is None or got is Ellipsis:
         return Feedback(False, f"{name}: your function returned {got!r}; finish it and return the mean loss")
     try:
         got = torch.as_tensor(got, dtype=torch.float32)
     except (TypeError, ValueError, RuntimeError):
         return Feedback(False, f"{name}: expected your function to return a number, got {type(got).__name__}")
+    got = got.detach()
     if got.shape == logits.shape:
         return Feedback(False, f"{name}: you returned one loss per element; return their mean (.mean()).")
     if got.numel() != 1:

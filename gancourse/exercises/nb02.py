@@ -9,32 +9,45 @@ import torch
 from scipy.special import ndtri
 
 from ..distributions import wasserstein_1d
-from . import Feedback, as_number, check_close
+from . import Feedback, as_number, call_learner, check_close, not_finite
 
 __all__ = [
-    "EXERCISE1_X",
-    "EXERCISE1_Y",
+    "EXERCISE1_X",  # noqa: F822 (module __getattr__)
+    "EXERCISE1_Y",  # noqa: F822 (module __getattr__)
     "check_w1_by_hand",
     "check_generator",
     "check_disjoint_distances",
 ]
 
-#: Exercise 1's two samples.
-EXERCISE1_X = np.array([0.0, 3.0, 0.0])
-EXERCISE1_Y = np.array([2.0, 1.0, 2.0])
+_X, _Y = np.array([0.0, 3.0, 0.0]), np.array([2.0, 1.0, 2.0])
+for _a in (_X, _Y):
+    _a.setflags(write=False)  # the checker's own copies; nothing a learner does can change them
+
+
+def __getattr__(name: str):
+    """``EXERCISE1_X``, ``EXERCISE1_Y``: Exercise 1's two samples, fresh copies on every access.
+
+    A learner may sort them in place (``x.sort()``, as the hint suggests) without changing
+    what the checker compares with.
+    """
+    if name == "EXERCISE1_X":
+        return _X.copy()
+    if name == "EXERCISE1_Y":
+        return _Y.copy()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 
 def check_w1_by_hand(answer) -> Feedback:
     """Exercise 1: W1 between the samples ``EXERCISE1_X`` and ``EXERCISE1_Y``, computed by hand."""
     name = "Exercise 1 (W1 by hand)"
-    expected = float(wasserstein_1d(EXERCISE1_X, EXERCISE1_Y))
+    expected = float(wasserstein_1d(_X, _Y))
     value = as_number(answer)
     if value is not None:
-        if math.isclose(value, abs(EXERCISE1_X.mean() - EXERCISE1_Y.mean()), rel_tol=1e-3):
+        if math.isclose(value, abs(_X.mean() - _Y.mean()), rel_tol=1e-3):
             return Feedback(False, f"{name}: {value:.4f} is |mean(x) - mean(y)|, only a lower bound. "
                                    "Sort both samples and average |x_(i) - y_(i)|.")
-        if math.isclose(value, float(np.abs(EXERCISE1_X - EXERCISE1_Y).mean()), rel_tol=1e-3):
+        if math.isclose(value, float(np.abs(_X - _Y).mean()), rel_tol=1e-3):
             return Feedback(False, f"{name}: you paired the points in the order given; the optimal plan "
                                    "pairs them sorted (smallest with smallest).")
     return check_close(name, answer, expected, hint="Sort both samples, then average |x_(i) - y_(i)|.")
@@ -49,24 +62,26 @@ def check_generator(fn) -> Feedback:
     right distribution and ignores z, ``lambda z: 3 + 0.5 * torch.randn_like(z)``, is rejected.
     """
     name = "Exercise 2 (a generator)"
-    if fn is None or fn is Ellipsis or not callable(fn):
+    if fn is not None and fn is not Ellipsis and not callable(fn):
         return Feedback(False, f"{name}: expected a function G(z), got {type(fn).__name__}")
     n = 2000
     z = torch.as_tensor(ndtri((np.arange(n) + 0.5) / n), dtype=torch.float32)[:, None]  # (n, 1) N(0,1) quantiles
     shuffle = torch.randperm(n, generator=torch.Generator().manual_seed(0))
-    try:
-        x = fn(z)
-        x_again = fn(z.clone())
-        x_shuffled = fn(z[shuffle])
-    except Exception as exc:  # the learner's code may raise anything
-        return Feedback(False, f"{name}: G raised {type(exc).__name__}: {exc}")
-    if x is None or x is Ellipsis:
-        return Feedback(False, f"{name}: your G returned {x!r}; finish it and return G(z)")
-    for out in (x, x_again, x_shuffled):
+    outputs = []
+    for z_in in (z, z, z[shuffle]):  # each call gets its own copy: G may work in place (z.mul_(0.5))
+        out, failure = call_learner(name, fn, z_in)
+        if failure is not None:
+            return failure
+        if out is None or out is Ellipsis:
+            return Feedback(False, f"{name}: your G returned {out!r}; finish it and return G(z)")
         if not isinstance(out, torch.Tensor) or tuple(out.shape) != (n, 1):
             got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             return Feedback(False, f"{name}: expected a tensor of shape ({n}, 1) like z, got {got}")
-    x, x_again, x_shuffled = x.detach(), x_again.detach(), x_shuffled.detach()
+        bad = not_finite(name, out)
+        if bad is not None:
+            return bad
+        outputs.append(out.detach().float())
+    x, x_again, x_shuffled = outputs
     if not torch.allclose(x, x_again, atol=1e-5):
         return Feedback(False, f"{name}: G gave different outputs for the same z. A generator is a deterministic "
                                "function of z: all of its randomness comes from z (notebook 02, section 3), so "

@@ -12,7 +12,7 @@ from torch import nn
 from ..distributions import RING8_STD, gaussian_pdf, ring8_centers, sample_ring8
 from ..gan import optimal_discriminator
 from ..metrics import mode_coverage
-from . import Feedback, as_number, check_close
+from . import Feedback, as_number, call_learner, check_close, not_finite
 
 __all__ = [
     "check_optimal_discriminator_at_zero",
@@ -107,12 +107,16 @@ def check_generator_step(fn) -> Feedback:
     disc, gen = _AffineDiscriminator(), _ConstantGenerator()
     optimizer = torch.optim.SGD(gen.parameters(), lr=1.0)
     d_before = [p.detach().clone() for p in disc.parameters()]
-    try:
-        fn(disc, gen, z, optimizer)
-        bias_after_one = gen.bias.item()
-        fn(disc, gen, z, optimizer)
-    except Exception as exc:  # the learner's code may raise anything
-        return Feedback(False, f"{name}: your step raised {type(exc).__name__}: {exc}")
+    _, failure = call_learner(name, fn, disc, gen, z, optimizer)  # z is copied: in-place code is fine
+    if failure is not None:
+        return failure
+    bias_after_one = gen.bias.item()
+    _, failure = call_learner(name, fn, disc, gen, z, optimizer)
+    if failure is not None:
+        return failure
+    if not (math.isfinite(bias_after_one) and math.isfinite(gen.bias.item())):
+        return Feedback(False, f"{name}: after your step G's bias is not a finite number (NaN or infinity): look "
+                               "for a log of 0 (use softplus(-s) for -log sigmoid(s)) or a division by 0.")
     if not all(torch.equal(a, b) for a, b in zip(d_before, disc.parameters(), strict=True)):
         return Feedback(False, f"{name}: the discriminator's weights changed. The generator step must only move G: "
                                "step the optimizer you were given (it holds G's parameters).")
@@ -163,15 +167,16 @@ def check_high_quality_fraction(fn, samples: torch.Tensor | None = None, centers
     if samples is None or centers is None or std is None:
         samples, centers, std = _ring_test_samples()
     expected = mode_coverage(samples, centers, std).high_quality
-    try:
-        answer = fn(samples, centers, std)
-    except Exception as exc:  # the learner's code may raise anything
-        return Feedback(False, f"{name}: your function raised {type(exc).__name__}: {exc}")
+    answer, failure = call_learner(name, fn, samples, centers, std)  # on copies of the samples and centres
+    if failure is not None:
+        return failure
     if answer is None or answer is Ellipsis:
         return Feedback(False, f"{name}: your function returned {answer!r}; return the fraction (one number)")
     value = as_number(answer)
     if value is None:
         return Feedback(False, f"{name}: expected one number (a fraction), got {type(answer).__name__}")
+    if not math.isfinite(value):
+        return not_finite(name, value)
     distances = torch.cdist(samples.float(), centers.float())
     if math.isclose(value, float((distances.min(1).values <= std).float().mean()), rel_tol=1e-6) and value != expected:
         return Feedback(False, f"{name}: {value:.4f} uses 1 std; the threshold is 3 standard deviations.")

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ..wgan import critic_loss, generator_wasserstein_loss, gradient_penalty
-from . import Feedback, check_close
+from . import Feedback, as_number, call_learner, check_close, not_finite
 
 __all__ = [
     "check_losses",
@@ -27,17 +27,18 @@ def _call(name: str, fn, *args, explain=None, keep_tensor: bool = False):
     """
     if fn is None or fn is Ellipsis or not callable(fn):
         return None, Feedback(False, f"{name}: expected a function, got {type(fn).__name__}; replace the ... with your code")
-    try:
-        value = fn(*args)
-    except Exception as exc:  # the learner's code may raise anything
-        specific = explain(exc) if explain is not None else None
-        return None, Feedback(False, specific or f"{name}: your function raised {type(exc).__name__}: {exc}")
+    value, failure = call_learner(name, fn, *args, explain=explain)  # tensors copied: in-place code is fine
+    if failure is not None:
+        return None, failure
     if value is None or value is Ellipsis:
         return None, Feedback(False, f"{name}: no answer yet; your function returns {value!r}. "
                                      "Replace the ... with your code and return the loss")
     if not isinstance(value, torch.Tensor) or value.numel() != 1:
         got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
         return None, Feedback(False, f"{name}: expected a scalar tensor, got {got}; average over the batch with .mean()")
+    bad = not_finite(name, value)
+    if bad is not None:
+        return None, bad
     return (value if keep_tensor else float(value.detach())), None
 
 
@@ -137,12 +138,10 @@ def check_soft_penalty_dual(answer) -> Feedback:
     name = "Exercise 3 (the soft constraint)"
     delta, lam = 3.0, 5.0
     slope = 1 + delta / (2 * lam)  # maximiser of a*Delta - lam*(a - 1)^2
-    try:
-        if math.isclose(float(answer), delta, rel_tol=1e-3):
-            return Feedback(False, f"{name}: {delta:g} is W1 itself, the dual of a critic with slope exactly 1. "
-                                   "The penalty is soft: a slope a little above 1 gains more dual than it pays in penalty.")
-    except (TypeError, ValueError):
-        pass
+    value = as_number(answer)
+    if value is not None and math.isclose(value, delta, rel_tol=1e-3):
+        return Feedback(False, f"{name}: {delta:g} is W1 itself, the dual of a critic with slope exactly 1. "
+                               "The penalty is soft: a slope a little above 1 gains more dual than it pays in penalty.")
     return check_close(name, answer, slope * delta, rtol=1e-3,
                        hint="maximise a*Delta - lam*(a - 1)^2 over the slope a, then the dual is a*Delta")
 
@@ -150,11 +149,7 @@ def check_soft_penalty_dual(answer) -> Feedback:
 def check_clipped_lipschitz(answer) -> Feedback:
     """Exercise 4: the largest Lipschitz constant of f(x) = w . x + b, x in R^16, with every |w_i| <= 0.01."""
     name = "Exercise 4 (what clipping allows)"
-    value = None
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        pass
+    value = as_number(answer)
     if value is not None and math.isclose(value, 0.01, rel_tol=1e-3):
         return Feedback(False, f"{name}: 0.01 bounds each weight, not the slope. The slope of w . x is ||w||_2, "
                                "which collects all 16 weights: how large can it get when each |w_i| <= 0.01?")

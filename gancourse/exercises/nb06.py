@@ -7,7 +7,7 @@ import math
 import torch
 
 from ..flows import standard_normal_log_prob
-from . import Feedback, as_number, check_close
+from . import Feedback, as_number, call_learner, check_close, not_finite
 from .nb03 import NO_ANSWER, _is_stub
 
 __all__ = [
@@ -58,15 +58,18 @@ def check_coupling_inverse(my_inverse) -> Feedback:
     x_b = torch.randn(8, 1, generator=g)
     log_s, t = 0.8 * torch.randn(8, 1, generator=g), torch.randn(8, 1, generator=g)
     y_b = x_b * log_s.exp() + t
-    try:
-        got = my_inverse(y_b.clone(), log_s.clone(), t.clone())
-    except Exception as exc:  # the learner's code may raise anything
-        return Feedback(False, f"{name}: your function raised {type(exc).__name__}: {exc}")
+    got, failure = call_learner(name, my_inverse, y_b, log_s, t)  # on copies: in-place code is fine
+    if failure is not None:
+        return failure
     if got is None or got is Ellipsis:
         return Feedback(False, f"{name}: {NO_ANSWER}; your function returns {got!r}")
     if not isinstance(got, torch.Tensor) or got.shape != x_b.shape:
         shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
         return Feedback(False, f"{name}: expected a tensor of the shape of y_b, (8, 1), got {shape}")
+    got = got.detach()
+    bad = not_finite(name, got)
+    if bad is not None:
+        return bad
     wrong = {
         "multiplies by exp(+log_s): that applies the scale a second time instead of undoing it":
             (y_b - t) * log_s.exp(),
