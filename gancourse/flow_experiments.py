@@ -388,7 +388,7 @@ def plot_encoding(flow: Flow, x: torch.Tensor, labels: torch.Tensor, axes=None):
         z = flow.encode(x)
     ax_x, ax_z = axes
     ax_x.scatter(*x.T, c=labels, cmap="tab10", s=2)
-    ax_x.set(title="data x, coloured by mode", aspect="equal")
+    ax_x.set(title="data x, coloured by mode", xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
     ax_z.scatter(*z.T, c=labels, cmap="tab10", s=2)
-    ax_z.set(title="latent z = f(x)", aspect="equal", xlim=(-4, 4), ylim=(-4, 4))
+    ax_z.set(title="latent z = f(x)", xlabel="$z_1$", ylabel="$z_2$", aspect="equal", xlim=(-4, 4), ylim=(-4, 4))
     return axes
