@@ -237,7 +237,22 @@ def check_layer(layer: nn.Module, x: torch.Tensor) -> LayerCheck:
 # --------------------------------------------------------------------------------------
 
 
-class ActNorm(nn.Module):
+class _Layer(nn.Module):
+    """What the three layers share: ``forward`` and ``inverse`` check their input, then run
+    ``_forward`` / ``_inverse`` (which :class:`Flow` calls directly, having checked its input once)."""
+
+    dim: int
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(y, log_det)``: the output, shape (N, D), and :math:`\\log|\\det J|` at each point, shape (N,)."""
+        return self._forward(_check_points("x", x, self.dim))
+
+    def inverse(self, y: torch.Tensor) -> torch.Tensor:
+        """The exact inverse: the ``x`` with ``forward(x)[0] == y``, shape (N, D)."""
+        return self._inverse(_check_points("y", y, self.dim))
+
+
+class ActNorm(_Layer):
     r"""Activation normalisation: :math:`y = s \odot x + b`, per feature (Kingma & Dhariwal, 2018, Sec. 3.1).
 
     The scale is stored as :math:`\log s` (so :math:`s > 0`). On the first batch it sees, the
@@ -273,12 +288,6 @@ class ActNorm(nn.Module):
         self.bias.copy_(-x.mean(dim=0) / std)
         self.initialized.fill_(True)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self._forward(_check_points("x", x, self.dim))
-
-    def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        return self._inverse(_check_points("y", y, self.dim))
-
     def _forward(self, x):  # unchecked: Flow checks its input once
         if not bool(self.initialized):
             self.initialize(x)
@@ -292,7 +301,7 @@ class ActNorm(nn.Module):
         return (y - self.bias) * (-self.log_scale).exp()
 
 
-class InvertibleLinear(nn.Module):
+class InvertibleLinear(_Layer):
     r"""An invertible linear map :math:`y = W x` with an LU-parametrised :math:`W` (Glow's 1x1 convolution).
 
     For images, Glow's invertible 1x1 convolution applies one C x C matrix to every pixel's
@@ -338,12 +347,6 @@ class InvertibleLinear(nn.Module):
         lower, upper = self._factors()
         return self.p @ lower @ upper
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self._forward(_check_points("x", x, self.dim))
-
-    def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        return self._inverse(_check_points("y", y, self.dim))
-
     def _forward(self, x):
         y = x @ self.weight().T  # (N, D): each row y_n = W x_n
         return y, self.log_s.sum().expand(x.shape[0])  # (N,)
@@ -356,7 +359,7 @@ class InvertibleLinear(nn.Module):
         return torch.linalg.solve_triangular(upper, b, upper=True).T  # (N, D)
 
 
-class AffineCoupling(nn.Module):
+class AffineCoupling(_Layer):
     r"""Affine coupling: keep :math:`x_a`, scale and shift :math:`x_b` by amounts computed from :math:`x_a`.
 
     .. math::
@@ -409,12 +412,6 @@ class AffineCoupling(nn.Module):
         raw, shift = h.chunk(2, dim=1)  # (N, d_b) each
         c = self.max_log_scale
         return c * torch.tanh(raw / c), shift
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self._forward(_check_points("x", x, self.dim))
-
-    def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        return self._inverse(_check_points("y", y, self.dim))
 
     def _forward(self, x):
         x_a, x_b = x[:, :self.d_a], x[:, self.d_a:]
