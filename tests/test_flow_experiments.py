@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from gancourse import flow_experiments as fe
-from gancourse.flows import Flow
+from gancourse.flows import Flow, density_on_grid
 from gancourse.toydata import RING8_STD, grid25, ring8
 
 TINY = {"steps": 20, "seeds": [0], "n_steps": 2, "hidden_dim": 8, "eval_every": 10, "n_eval": 200}
@@ -104,3 +104,23 @@ def test_sampling_speed_counts_parameters():
     assert speed["GAN, notebook 03"]["parameters"] == (2 * 128 + 128) + (128 * 128 + 128) + (128 * 2 + 2)
     assert speed["GAN, notebook 04"]["parameters"] == speed["GAN, notebook 03"]["parameters"] + 128 * 128 + 128
     assert all(v["samples_per_second"] > 0 for v in speed.values())
+
+
+def test_plots_draw_and_the_density_plot_returns_its_integral():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ckpt = fe.train_flow_toy({**TINY, "steps": 10, "eval_every": 5})
+    axes = fe.plot_test_log_likelihood(ckpt)
+    assert [ax.get_title() for ax in axes] == ["ring8", "grid25"]
+    assert len(axes[0].lines) == 2  # one seed and the true density's line
+    flow = Flow(2, 2, 8)
+    flow.load_state_dict(ckpt["runs"]["grid25"][0]["flow"])
+    # the grid's square is centres +- 1.5: [-5.5, 5.5]^2 (a 10-step flow is still broad, so not all its mass is there)
+    assert fe.plot_density(flow, "grid25", n=300) == pytest.approx(density_on_grid(flow, extent=5.5, n=300)[2])
+    x, labels = ring8().sample(50, seed=0, return_labels=True)
+    assert len(fe.plot_encoding(flow, x, labels)) == 2
+    assert len(fe.plot_samples({"a": x, "b": x}, "ring8")) == 2
+    plt.close("all")
