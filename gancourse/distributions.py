@@ -79,8 +79,9 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 def gaussian_pdf(x, mean: float = 0.0, std: float = 1.0):
     r"""Density of :math:`\mathcal N(\mu, \sigma^2)` at ``x`` (any shape)."""
-    if std <= 0:
-        raise ValueError(f"expected a positive std, got {std}")
+    if isinstance(std, (str, bytes)) or not bool(np.all(np.asarray(std, dtype=float) > 0)) \
+            or not bool(np.all(np.isfinite(np.asarray(std, dtype=float)))):
+        raise ValueError(f"expected a positive, finite std, got {std!r}")
     xp = torch if isinstance(x, torch.Tensor) else np
     x = x if xp is torch else np.asarray(x, dtype=np.float64)
     return xp.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
@@ -100,8 +101,17 @@ def mixture_cdf(x, means, stds, weights=None):
 
 
 def _mixture_params(means, stds, weights):
-    means = np.atleast_1d(np.asarray(means, dtype=np.float64))
-    stds = np.broadcast_to(np.asarray(stds, dtype=np.float64), means.shape)
+    means = np.atleast_1d(_as_numbers("means", means))
+    stds = _as_numbers("stds", stds)
+    if means.ndim != 1 or means.size == 0 or not np.isfinite(means).all():
+        raise ValueError(f"expected a non-empty 1-D list of finite means, got {means.tolist()}")
+    try:
+        stds = np.broadcast_to(stds, means.shape)
+    except ValueError:
+        raise ValueError(f"expected one std per mean ({means.size}), got {stds.tolist()}") from None
+    if not (np.isfinite(stds) & (stds > 0)).all():
+        raise ValueError(f"expected positive, finite standard deviations, got {stds.tolist()}; a std is sigma, not "
+                         "sigma squared, and must be > 0")
     weights = np.full(means.shape, 1 / means.size) if weights is None else np.atleast_1d(np.asarray(weights, float))
     if weights.shape != means.shape or abs(weights.sum() - 1) > 1e-6 or (weights < 0).any():
         raise ValueError(f"expected {means.size} non-negative weights summing to 1, got {weights.tolist()}")
@@ -230,14 +240,21 @@ def quantile_generator_1d(means, stds, weights=None, *, grid_size: int = 8193) -
     generator that reproduces the data exactly always exists; a GAN has to *find* one.
     """
     m, s, _ = _mixture_params(means, stds, weights)
+    if isinstance(grid_size, bool) or not isinstance(grid_size, (int, np.integer)) or grid_size < 2:
+        raise ValueError(f"expected grid_size to be an integer >= 2, got {grid_size!r}; the default is 8193")
     lo, hi = min(m) - 8 * max(s), max(m) + 8 * max(s)
     xs = np.linspace(lo, hi, grid_size)
     cdf = mixture_cdf(xs, means, stds, weights)
 
     def generator(z):
-        z_np = np.asarray(z.detach().cpu() if isinstance(z, torch.Tensor) else z, dtype=np.float64)
+        z_np = _as_numbers("z", z)
+        if not np.isfinite(z_np).all():
+            raise ValueError("expected finite values in z, got NaN or inf")
         x = np.interp(ndtr(z_np), cdf, xs)  # F^{-1}(Phi(z))
-        return torch.as_tensor(x, dtype=z.dtype) if isinstance(z, torch.Tensor) else x
+        if isinstance(z, torch.Tensor):  # integer z gives float x (in the default float dtype)
+            dtype = z.dtype if z.is_floating_point() else torch.get_default_dtype()
+            return torch.as_tensor(x, dtype=dtype, device=z.device)
+        return x
 
     return generator
 
@@ -343,6 +360,43 @@ def _as_float64(a):
     return a.double() if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a, dtype=np.float64))
 
 
+def _as_numbers(name: str, a) -> np.ndarray:
+    if isinstance(a, torch.Tensor):
+        a = a.detach().cpu().numpy()
+    try:
+        return np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"expected {name} to be an array of numbers, got {type(a).__name__}; "
+                        "pass a NumPy array or a tensor") from exc
+
+
+#: How far from 1 a tabulated density's integral may be (a grid covering "nearly all" the mass).
+_MASS_TOL = 0.02
+
+
+def _check_density_grid(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> None:
+    """Raise ValueError unless p and q are densities tabulated on the increasing grid x."""
+    if not (p.shape == q.shape == x.shape) or p.ndim != 1 or p.shape[0] < 2:
+        raise ValueError(
+            f"expected p, q and x of the same 1-D shape (M,) with M >= 2, got {tuple(p.shape)}, {tuple(q.shape)}, "
+            f"{tuple(x.shape)}; evaluate both densities on the grid, p = pdf(x)"
+        )
+    for name, a in (("x", x), ("p", p), ("q", q)):
+        if not np.isfinite(a).all():
+            raise ValueError(f"expected finite values in {name}, got NaN or inf; check how {name} was computed")
+    if not (np.diff(x) > 0).all():
+        raise ValueError("expected an increasing grid x (each point above the last), got one that is not; "
+                         "sort it with np.sort(x) (and evaluate p and q on the sorted grid), or use np.linspace")
+    for name, a in (("p", p), ("q", q)):
+        if (a < 0).any():
+            raise ValueError(f"expected non-negative density values in {name}, got {float(a.min()):.4g}; "
+                             "densities cannot be negative")
+        mass = float(np.trapezoid(a, x))
+        if abs(mass - 1) > _MASS_TOL:
+            raise ValueError(f"expected {name} to integrate to 1 over the grid, got {mass:.4g}; widen the grid to "
+                             f"cover all of {name}'s mass, or normalise with {name} / np.trapezoid({name}, x)")
+
+
 def js_divergence_densities(p, q, x):
     r"""Jensen-Shannon divergence of two 1-D densities tabulated on a grid (trapezoid rule), in nats.
 
@@ -361,18 +415,13 @@ def js_divergence_densities(p, q, x):
     """
     is_torch = any(isinstance(a, torch.Tensor) for a in (p, q, x))
     p, q, x = (_as_float64(a) for a in (p, q, x))
-    if not (p.shape == q.shape == x.shape) or p.ndim != 1:
-        raise ValueError(
-            f"expected p, q and x of the same 1-D shape (M,), got {tuple(p.shape)}, {tuple(q.shape)}, {tuple(x.shape)}"
-        )
-    if bool((p.detach() < 0).any()) or bool((q.detach() < 0).any()):
-        raise ValueError("expected non-negative density values in p and q; densities cannot be negative")
+    _check_density_grid(p.detach().numpy(), q.detach().numpy(), x.detach().numpy())
     m = 0.5 * (p + q)
     # p log(p/m) with 0 log 0 = 0; the `where` on the inputs keeps gradients finite at p = 0
     safe_m = torch.where(m > 0, m, torch.ones_like(m))
     term_p = torch.where(p > 0, p * torch.log(torch.where(p > 0, p, safe_m) / safe_m), torch.zeros_like(p))
     term_q = torch.where(q > 0, q * torch.log(torch.where(q > 0, q, safe_m) / safe_m), torch.zeros_like(q))
-    js = torch.trapezoid(0.5 * term_p + 0.5 * term_q, x)
+    js = torch.trapezoid(0.5 * term_p + 0.5 * term_q, x).clamp(0.0, math.log(2))  # rounding stays in [0, log 2]
     return js if is_torch else np.float64(js.item())
 
 
@@ -390,9 +439,8 @@ def wasserstein_1d_densities(p, q, x):
     -------
     numpy.float64
     """
-    p, q, x = (np.asarray(a, dtype=np.float64) for a in (p, q, x))
-    if not (p.shape == q.shape == x.shape) or p.ndim != 1:
-        raise ValueError(f"expected p, q and x of the same 1-D shape (M,), got {p.shape}, {q.shape}, {x.shape}")
+    p, q, x = (_as_numbers(name, a) for name, a in (("p", p), ("q", q), ("x", x)))
+    _check_density_grid(p, q, x)
     cdf_p = cumulative_trapezoid(p, x, initial=0.0)
     cdf_q = cumulative_trapezoid(q, x, initial=0.0)
     return np.trapezoid(np.abs(cdf_p - cdf_q), x)
@@ -409,22 +457,22 @@ class SeparationCurves:
 
 
 def _gaussian_js(separation: torch.Tensor, std: float, n_grid: int = 2001) -> torch.Tensor:
-    """JS(N(0, std^2), N(separation, std^2)) by the trapezoid rule, vectorised over separations.
+    r"""JS(N(0, std^2), N(separation, std^2)) by the trapezoid rule, vectorised over separations.
 
-    Works in log-densities, which stay finite far in the tails, so exp() underflows to 0
-    without NaN gradients. Differentiable with respect to ``separation`` (any shape).
+    The two terms of JS are mirror images (x -> separation - x swaps p and q), so
+    :math:`\mathrm{JS} = \int p \log\frac{2p}{p + q} = \log 2 - \mathbb E_p[\operatorname{softplus}(\log q - \log p)]`:
+    one integral over p's own +-8 std, resolved the same for every separation (a grid spanning
+    both means would leave p unresolved when they are far apart), and never above log 2.
+    Works in log-densities, differentiable with respect to ``separation`` (any shape).
     """
     sep = separation.to(torch.float64)
-    t = torch.linspace(0, 1, n_grid, dtype=torch.float64)  # (M,)
-    lo = torch.minimum(sep, torch.zeros_like(sep)).detach() - 8 * std
-    hi = torch.maximum(sep, torch.zeros_like(sep)).detach() + 8 * std
-    x = lo[..., None] + (hi - lo)[..., None] * t  # (..., M) a grid covering both densities
+    x = torch.linspace(-8 * std, 8 * std, n_grid, dtype=torch.float64)  # (M,) where p lives
     log_norm = math.log(std * math.sqrt(2 * math.pi))
-    log_p = -0.5 * (x / std) ** 2 - log_norm  # (..., M)
-    log_q = -0.5 * ((x - sep[..., None]) / std) ** 2 - log_norm
-    log_m = torch.logaddexp(log_p, log_q) - math.log(2)
-    integrand = 0.5 * log_p.exp() * (log_p - log_m) + 0.5 * log_q.exp() * (log_q - log_m)
-    return torch.trapezoid(integrand, x, dim=-1)  # (...)
+    log_p = -0.5 * (x / std) ** 2 - log_norm  # (M,)
+    log_q = -0.5 * ((x - sep[..., None]) / std) ** 2 - log_norm  # (..., M)
+    integrand = log_p.exp() * torch.nn.functional.softplus(log_q - log_p)  # p log(1 + q/p)
+    js = math.log(2) - torch.trapezoid(integrand, x, dim=-1)  # (...)
+    return js.clamp(0.0, math.log(2))
 
 
 def gaussian_separation_curves(separations, std: float = 1.0) -> SeparationCurves:

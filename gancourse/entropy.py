@@ -15,6 +15,8 @@ when ``q = p``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from scipy import special
@@ -253,7 +255,8 @@ def js_divergence(p, q):
     m = 0.5 * (p + q)
     kl_pm = (_xlogy(p, p, is_torch) - _xlogy(p, m, is_torch)).sum(-1)
     kl_qm = (_xlogy(q, q, is_torch) - _xlogy(q, m, is_torch)).sum(-1)
-    return 0.5 * kl_pm + 0.5 * kl_qm
+    js = 0.5 * kl_pm + 0.5 * kl_qm
+    return js.clamp(0.0, math.log(2)) if is_torch else np.clip(js, 0.0, math.log(2))  # rounding stays in range
 
 
 # --------------------------------------------------------------------------------------
@@ -427,7 +430,17 @@ def empirical_distribution(samples, n_classes: int) -> np.ndarray:
     numpy.ndarray, shape (K,)
         :math:`\\hat p_k = \\#\\{i : x_i = k\\} / N`.
     """
+    x = _labels(samples, n_classes)
+    return np.bincount(x, minlength=n_classes) / x.size
+
+
+def _labels(samples, n_classes) -> np.ndarray:
+    """Validated integer labels as an int64 array (so uint8 or bool labels index, never mask)."""
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
+        raise ValueError(f"expected n_classes to be a positive integer, got {n_classes!r}")
     x = np.asarray(samples.detach().cpu() if isinstance(samples, torch.Tensor) else samples)
+    if x.dtype == bool:
+        raise TypeError("expected integer labels, got booleans; convert with .astype(int) if True/False mean 1/0")
     if x.ndim != 1 or x.size == 0:
         raise ValueError(f"expected a non-empty 1-D array of labels, got shape {x.shape}; flatten it with .ravel()")
     if not np.issubdtype(x.dtype, np.integer):
@@ -437,7 +450,7 @@ def empirical_distribution(samples, n_classes: int) -> np.ndarray:
             f"expected labels in 0..{n_classes - 1}, got values in {x.min()}..{x.max()}; "
             "raise n_classes or relabel the data"
         )
-    return np.bincount(x, minlength=n_classes) / x.size
+    return x.astype(np.int64)
 
 
 def fit_categorical_mle(samples, n_classes: int, steps: int = 300, lr: float = 0.1):
@@ -469,8 +482,11 @@ def fit_categorical_mle(samples, n_classes: int, steps: int = 300, lr: float = 0
 
     minimised at :math:`q_\theta = \hat p`, where it equals :math:`H(\hat p)`.
     """
-    x = torch.as_tensor(np.asarray(samples.cpu() if isinstance(samples, torch.Tensor) else samples))
-    empirical_distribution(x.numpy(), n_classes)  # validates the labels
+    x = torch.as_tensor(_labels(samples, n_classes))  # int64: uint8 labels would index as a boolean mask
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"expected steps to be a positive integer, got {steps!r}")
+    if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"expected a positive, finite learning rate lr, got {lr!r}; the default is 0.1")
     theta = torch.zeros(n_classes, dtype=torch.float64, requires_grad=True)  # logits of q, start uniform
     opt = torch.optim.Adam([theta], lr=lr)
     history = np.empty(steps)

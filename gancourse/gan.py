@@ -250,6 +250,11 @@ def optimal_discriminator(p_data, p_gen):
             f"expected p_data and p_gen of the same shape (densities on the same points), "
             f"got {tuple(a.shape)} and {tuple(b.shape)}"
         )
+    finite = (bool(torch.isfinite(a).all() and torch.isfinite(b).all()) if is_torch
+              else bool(np.isfinite(a).all() and np.isfinite(b).all()))
+    if not finite:
+        raise ValueError("expected finite density values in p_data and p_gen, got NaN or inf; "
+                         "check how the densities were computed (e.g. a std of 0)")
     if (a < 0).any() or (b < 0).any():
         raise ValueError("expected non-negative density values in p_data and p_gen; got a negative value")
     total = a + b

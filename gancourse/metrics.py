@@ -477,7 +477,7 @@ def frechet_distance(features_a, features_b) -> float:
     if a.shape[0] < 2 or b.shape[0] < 2:
         raise ValueError(f"expected at least 2 samples in each set to estimate covariances, got {a.shape[0]} and {b.shape[0]}")
     mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))  # (D, D), D = 1 too
     # Tr (S_a S_b)^{1/2} = sum of sqrt(eigenvalues of S_a^{1/2} S_b S_a^{1/2}), a symmetric PSD
     # matrix: eigh is stable even when the covariances are singular (e.g. dead ReLU features).
     w, v = np.linalg.eigh(cov_a)

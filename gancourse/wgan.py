@@ -293,6 +293,12 @@ def _check_pair(x_real, x_fake) -> None:
             f"expected x_real and x_fake of the same shape, got {tuple(x_real.shape)} and "
             f"{tuple(x_fake.shape)}; draw as many fakes as reals (interpolates pair them up)"
         )
+    for name, x in (("x_real", x_real), ("x_fake", x_fake)):
+        if not x.is_floating_point():
+            raise TypeError(f"expected {name} of a floating dtype, got {x.dtype}; convert with {name}.float()")
+        if not bool(torch.isfinite(x.detach()).all()):
+            raise ValueError(f"expected finite values in {name}, got NaN or inf; check the data, or the generator "
+                             "(a learning rate too high makes its outputs diverge)")
 
 
 def critic_gradient_norms(critic: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, *,
@@ -396,6 +402,9 @@ def gradient_penalty(
     elif not isinstance(eps, torch.Tensor) or eps.shape != (n,):
         got = tuple(eps.shape) if isinstance(eps, torch.Tensor) else type(eps).__name__
         raise ValueError(f"expected eps of shape ({n},), one per sample, got {got}")
+    elif not bool(((eps >= 0) & (eps <= 1)).all()):
+        raise ValueError("expected eps in [0, 1] (interpolation weights), got values outside it or NaN; "
+                         "draw them with torch.rand(n)")
     eps = eps.reshape(n, *([1] * (x_real.ndim - 1)))  # (N,) -> (N, 1, ...) to broadcast
     # Interpolates between paired real and fake samples; neither end needs a gradient.
     x_hat = eps * x_real.detach() + (1 - eps) * x_fake.detach()  # (N, ...)

@@ -10,3 +10,12 @@ os.environ.setdefault("GANCOURSE_PROGRESS", "0")
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+# Property-based tests (Hypothesis): bounded so that `make test` grows by well under a minute.
+# HYPOTHESIS_PROFILE=thorough runs many more examples, for a one-off search.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("gancourse", max_examples=40, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gancourse"))
