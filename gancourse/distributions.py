@@ -28,6 +28,7 @@ from .toydata import (
     RING8_STD,
     GaussianMixture,
     _check_n,
+    _real,
     grid25,
     grid25_centers,
     mixture_1d,
@@ -317,7 +318,7 @@ def wasserstein_1d(x, y):
         dtype = ref.dtype if ref.is_floating_point() else torch.get_default_dtype()
         x, y = (torch.as_tensor(a, device=ref.device).to(dtype) for a in (x, y))
     else:
-        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        x, y = _as_numbers("x", x), _as_numbers("y", y)
     x, y = _samples_1d("x", x), _samples_1d("y", y)
     if is_torch:
         xs, ys = torch.sort(x).values, torch.sort(y).values
@@ -363,6 +364,8 @@ def _as_float64(a):
 def _as_numbers(name: str, a) -> np.ndarray:
     if isinstance(a, torch.Tensor):
         a = a.detach().cpu().numpy()
+    if np.asarray(a).dtype.kind in "US":
+        raise TypeError(f"expected {name} as numbers, got text {a!r}; remove the quotes")
     try:
         return np.asarray(a, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -495,8 +498,7 @@ def gaussian_separation_curves(separations, std: float = 1.0) -> SeparationCurve
     fine grid (it has no closed form) and saturates at :math:`\log 2`; for equal widths the
     optimal transport shifts every point by :math:`\Delta`, so :math:`W_1 = |\Delta|`.
     """
-    if std <= 0:
-        raise ValueError(f"expected a positive std, got {std}")
+    std = _real("std", std, positive=True)
     seps = np.abs(np.atleast_1d(np.asarray(separations, dtype=np.float64)))
     js = _gaussian_js(torch.as_tensor(seps), std).numpy()
     return SeparationCurves(seps, gaussian_kl(0.0, std, seps, std), js, seps.copy())

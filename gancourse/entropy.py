@@ -49,6 +49,9 @@ def _to_backend(*arrays):
         dtype = ref.dtype if ref.is_floating_point() else torch.get_default_dtype()
         out = [torch.as_tensor(a, device=ref.device) for a in arrays]
         return [a if a.is_floating_point() else a.to(dtype) for a in out], True
+    for a in arrays:
+        if np.asarray(a).dtype.kind in "US":
+            raise TypeError(f"expected numbers, got text {a!r}; remove the quotes (write 0.5, not '0.5')")
     try:
         return [np.asarray(a, dtype=np.float64) for a in arrays], False
     except (TypeError, ValueError) as exc:

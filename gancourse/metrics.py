@@ -42,6 +42,7 @@ from .gan import (
     train_gan,
 )
 from .runtime import progress as progress_bar
+from .toydata import _real
 
 __all__ = [
     "ModeCoverage",
@@ -185,10 +186,8 @@ def mode_coverage(samples, centers, std: float, *, threshold: float = 3.0, min_s
     """
     c = _as_points("centers", centers)
     x = _as_points("samples", samples, dim=c.shape[1])  # same dimension as the mode centres
-    if not std > 0:
-        raise ValueError(f"expected std > 0 (the standard deviation of one mode), got {std!r}")
-    if not threshold > 0:
-        raise ValueError(f"expected threshold > 0 (a radius in standard deviations, e.g. 3.0), got {threshold!r}")
+    std = _real("std (the standard deviation of one mode)", std, positive=True)
+    threshold = _real("threshold", threshold, positive=True)
     if not 0 < min_share <= 1:
         raise ValueError(f"expected 0 < min_share <= 1 (a fraction of the fair share N / K), got {min_share!r}")
     distance, nearest = torch.cdist(x, c).min(dim=1)  # (N, K) -> (N,), (N,)

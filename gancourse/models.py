@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -51,6 +52,36 @@ def _check_2d(x: torch.Tensor, dim: int, what: str) -> None:
         if x.ndim == 1 and dim == 1:
             hint = " For 1-D data add a feature axis with x[:, None]."
         raise ValueError(f"expected {what} of shape (N, {dim}), got {tuple(x.shape)}.{hint}")
+
+
+def _as_input(module: nn.Module, x, what: str):
+    """``x`` in the module's dtype: float64, integer or NumPy input is converted (the intent is clear).
+
+    float64 -> float32 loses nothing that matters for these models; integers become floats. Anything
+    that is not an array or tensor gets a TypeError that names the fix.
+    """
+    if isinstance(x, np.ndarray):
+        x = torch.from_numpy(x)
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"expected {what} as a torch.Tensor, got {type(x).__name__}; convert with torch.as_tensor")
+    param = next(module.parameters(), None)
+    dtype = param.dtype if param is not None else torch.get_default_dtype()
+    if x.is_complex():
+        raise TypeError(f"expected real-valued {what}, got {x.dtype}")
+    if x.dtype != dtype:
+        x = x.to(dtype)  # (differentiable for float inputs)
+    if param is not None and x.device != param.device:
+        x = x.to(param.device)
+    return x
+
+
+def _check_batch_for_batchnorm(module: nn.Module, x: torch.Tensor, what: str) -> None:
+    if module.training and x.shape[0] == 1:
+        raise ValueError(
+            f"got a batch of one {what} in training mode; batch norm needs at least 2 samples to estimate "
+            f"its statistics. To draw a single sample call .eval() first (and .train() to go on training), "
+            "or pass a batch of 2 or more"
+        )
 
 
 def _mlp(sizes: list[int], activation: type[nn.Module], **act_kwargs) -> nn.Sequential:
@@ -95,6 +126,7 @@ class AffineGenerator(nn.Module):
         return self.log_std.exp()
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        z = _as_input(self, z, "z")
         _check_2d(z, 1, "z")
         return self.mean + self.std * z  # (N, 1) -> (N, 1)
 
@@ -124,6 +156,7 @@ class MLPGenerator(nn.Module):
         self.net = _mlp([latent_dim, *[hidden_dim] * n_hidden, data_dim], nn.ReLU)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        z = _as_input(self, z, "z")
         _check_2d(z, self.latent_dim, "z")
         return self.net(z)  # (N, latent_dim) -> (N, data_dim)
 
@@ -150,6 +183,7 @@ class MLPDiscriminator(nn.Module):
         self.net = _mlp([data_dim, *[hidden_dim] * n_hidden, 1], nn.LeakyReLU, negative_slope=0.2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _as_input(self, x, "x")
         _check_2d(x, self.data_dim, "x")
         return self.net(x).squeeze(-1)  # (N, data_dim) -> (N, 1) -> (N,)
 
@@ -185,6 +219,7 @@ class PackedDiscriminator(nn.Module):
         self.inner = MLPDiscriminator(data_dim * pack, hidden_dim, n_hidden)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _as_input(self, x, "x")
         _check_2d(x, self.data_dim, "x")
         if x.shape[0] % self.pack:
             raise ValueError(
@@ -246,7 +281,9 @@ class DCGANGenerator(nn.Module):
         self._c0 = c0
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        z = _as_input(self, z, "z")
         _check_2d(z, self.latent_dim, "z")
+        _check_batch_for_batchnorm(self, z, "z")
         h = self.project(z).view(-1, self._c0, 4, 4)  # (N, latent_dim) -> (N, c0*16) -> (N, c0, 4, 4)
         h = self.blocks(h)  # (N, c0, 4, 4) -> (N, width, S, S), S = image_size
         return torch.tanh(self.to_image(h))  # (N, width, S, S) -> (N, channels, S, S)
@@ -298,8 +335,7 @@ class DCGANDiscriminator(nn.Module):
         self.head = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(c_in * 4 * 4, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"expected images as a torch.Tensor, got {type(x).__name__}")
+        x = _as_input(self, x, "images")
         expected = (self.channels, self.image_size, self.image_size)
         if x.ndim != 4 or tuple(x.shape[1:]) != expected:
             hint = " Add batch and channel axes with x[None, None]." if x.ndim == 2 else ""

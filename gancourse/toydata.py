@@ -66,6 +66,20 @@ def _generator(generator: torch.Generator | None, seed: int | None) -> torch.Gen
     return generator
 
 
+def _real(name: str, value, *, positive: bool = False) -> float:
+    """A finite real number (int, float, NumPy or 0-d tensor) as a float, else a clear error naming ``name``."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"expected {name} to be a number, got the text {value!r}; remove the quotes")
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"expected {name} to be a number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value) or (positive and value <= 0):
+        raise ValueError(f"expected {name} to be a {'positive, ' if positive else ''}finite number, got {value!r}")
+    return value
+
+
 def _check_n(n) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"expected a positive integer number of samples n, got {n!r}")
@@ -103,8 +117,10 @@ class GaussianMixture:
                 f"expected stds and weights of shape ({k},) to match {k} centers, "
                 f"got {tuple(s.shape)} and {tuple(w.shape)}"
             )
-        if bool((s <= 0).any()):
-            raise ValueError(f"expected positive standard deviations, got {s.tolist()}")
+        if not bool(torch.isfinite(c).all()):
+            raise ValueError(f"expected finite centers, got {c.tolist()}")
+        if not bool(((s > 0) & torch.isfinite(s)).all()):
+            raise ValueError(f"expected positive, finite standard deviations, got {s.tolist()}")
         if bool((w < 0).any()) or abs(float(w.sum()) - 1) > 1e-5:
             raise ValueError(
                 f"expected non-negative weights summing to 1, got {w.tolist()}; normalise with w / w.sum()"
@@ -169,6 +185,9 @@ def grid25(spacing: float = GRID25_SPACING, std: float = GRID25_STD) -> Gaussian
 
 def mixture_1d(means, stds, weights=None) -> GaussianMixture:
     """A 1-D Gaussian mixture; ``weights`` default to equal. Scalars make a single Gaussian."""
+    for name, a in (("means", means), ("stds", stds), ("weights", weights)):
+        if isinstance(a, (str, bytes)) or (isinstance(a, (list, tuple)) and any(isinstance(v, str) for v in a)):
+            raise TypeError(f"expected {name} as numbers, got text {a!r}; remove the quotes")
     means = torch.atleast_1d(torch.as_tensor(means, dtype=torch.float32))
     stds = torch.atleast_1d(torch.as_tensor(stds, dtype=torch.float32))
     if stds.numel() not in (1, means.numel()):

@@ -102,7 +102,7 @@ def test_mixture_log_prob_matches_scipy(mixture):
 def test_mixture_validation():
     with pytest.raises(ValueError, match="summing to 1"):
         GaussianMixture(torch.zeros(2, 1), torch.ones(2), torch.tensor([0.5, 0.6]))
-    with pytest.raises(ValueError, match="positive standard deviations"):
+    with pytest.raises(ValueError, match="positive, finite standard deviations"):
         mixture_1d([0.0, 1.0], [1.0, 0.0])
     with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
         ring8().log_prob(torch.zeros(3))
