@@ -13,7 +13,7 @@ Screenshots go to build/test-artifacts/browser/ (ignored by git). It uses Debian
 Playwright's ``executable_path``: Playwright's own browser downloads are not used. Without
 Chromium or Playwright the test skips and says why.
 
-    .venv/bin/python -m pytest tests/test_browser.py -v      # about two minutes on a loaded 2-core machine
+    .venv/bin/python -m pytest tests/test_browser.py -v      # about 85 s on a loaded 2-core machine
 """
 
 from __future__ import annotations
