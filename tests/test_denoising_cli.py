@@ -138,3 +138,28 @@ def test_help_has_examples_and_module_entry_point_works():
     assert "examples:" in result.stdout and "gancourse add-noise" in result.stdout
     result = subprocess.run([sys.executable, "-m", "gancourse", "denoise"], capture_output=True, text=True)
     assert result.returncode == 2  # argparse: missing arguments
+
+
+def test_train_denoiser_refuses_settings_on_resume_and_an_existing_out(files, capsys):
+    out = files["dir"] / "run.pt"
+    out.write_bytes(b"a run")
+    assert run("train-denoiser", "--resume", out, "--out", out, "--steps", 10) == 2
+    assert "cannot change on --resume" in capsys.readouterr().err
+    assert run("train-denoiser", "--out", out) == 2
+    assert "--force" in capsys.readouterr().err and out.read_bytes() == b"a run"
+
+
+def test_train_denoiser_runs_and_resumes(files, capsys, monkeypatch):
+    from gancourse.denoising import images, train
+
+    tiny = {"camera": bundled_image("camera")[:64, :64]}
+    monkeypatch.setattr(train, "held_out_images", lambda: tiny)  # validate on one small crop
+    monkeypatch.setattr(images, "HELD_OUT_IMAGES", ("camera",))
+    folder = files["dir"] / "train"
+    folder.mkdir()
+    iio.imwrite(folder / "a.png", GREY)
+    out = files["dir"] / "run.pt"
+    assert run("train-denoiser", "--data", folder, "--steps", 2, "--out", out) == 0
+    assert "step 2/2" in capsys.readouterr().out
+    assert run("train-denoiser", "--resume", out, "--out", out) == 0  # already finished: nothing to do
+    assert "step 2/2" in capsys.readouterr().out

@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train-denoiser", help="train (or resume) a denoiser: cnn, gan or wgan",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    t.add_argument("--objective", choices=("cnn", "gan", "wgan"), default="cnn")
+    t.add_argument("--objective", choices=("cnn", "gan", "wgan"), help="cnn (default), gan or wgan")
     t.add_argument("--data", help="folder of clean training images (default: ../shared/data/Train400, "
                                   "else scikit-image samples)")
     t.add_argument("--steps", type=int, help="length of the run (the cosine schedule's); default from the config")
@@ -66,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", help="checkpoint to continue from")
     t.add_argument("--init-from", help="cnn checkpoint or weights that a gan/wgan run fine-tunes")
     t.add_argument("--adv-weight", type=float, help="lambda, weight of the adversarial term")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--lr", type=float, help="the generator's peak learning rate (cosine decay to lr/100)")
+    t.add_argument("--seed", type=int)
     t.add_argument("--device", default="auto", help="auto, cpu, cuda, ...")
     t.add_argument("--log", help="append validation rows (JSON lines) to this file")
     t.add_argument("--out", required=True, help="checkpoint file to write")
@@ -83,8 +84,16 @@ def _train(args) -> int:
     out = Path(args.out)
     if out.exists() and not args.force and (args.resume is None or Path(args.resume).resolve() != out.resolve()):
         raise CLIError(f"{out} exists; pass --force to replace it, or --resume {out} to continue it")
+    if args.resume is not None:
+        given = [f"--{k}" for k in ("objective", "steps", "adv_weight", "lr", "seed", "init_from")
+                 if getattr(args, k) is not None]
+        if given:
+            raise CLIError(f"{' '.join(given).replace('_', '-')} cannot change on --resume: the run's settings "
+                           "come from its checkpoint (start a new run with another --out to change them)")
     overrides = {k: v for k, v in (("objective", args.objective), ("steps", args.steps),
                                    ("adv_weight", args.adv_weight), ("seed", args.seed)) if v is not None}
+    if args.lr is not None:
+        overrides.update(lr=args.lr, lr_min=args.lr / 100)
     config = DenoiserConfig(**overrides)
     result = train_denoiser(config, out, data=args.data, minutes=args.minutes, resume=args.resume,
                             init_from=args.init_from, device=args.device, log=args.log)
