@@ -21,7 +21,7 @@ from torch.nn import functional as F
 from .gan import History, train_gan
 from .metrics import classifier_score, frechet_distance
 from .models import DCGANDiscriminator, DCGANGenerator
-from .runtime import DATA_DIR, load_or_train, seed_everything
+from .runtime import DATA_DIR, load_or_train, restores_global_rng, seed_everything
 
 __all__ = [
     "load_digits",
@@ -218,6 +218,7 @@ def format_scores(rows: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+@restores_global_rng
 def train_dcgan_digits(config: dict | None = None, *, progress: bool = True) -> dict:
     """Train the DCGAN on the digits; return a checkpoint dict (made by ``make checkpoints``).
 

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from .distributions import SeparationCurves, gaussian_pdf, gaussian_separation_curves
 from .entropy import cross_entropy, entropy, kl_divergence
 from .runtime import FigureExplorer
+from .toydata import _real
 
 __all__ = [
     "CrossEntropyState",
@@ -188,10 +189,10 @@ def divergence_state(separation: float, std: float = 1.0, max_separation: float 
     The density grid runs from :math:`-3.5\sigma` to :math:`\Delta + 3.5\sigma`: just wide enough
     for both bumps, so the density panel follows the slider instead of showing empty space.
     """
+    separation, max_separation = _real("separation", separation), _real("max_separation", max_separation)
+    std = _real("std", std, positive=True)
     if not 0 <= separation <= max_separation:
         raise ValueError(f"expected a separation in [0, {max_separation}], got {separation}")
-    if std <= 0:
-        raise ValueError(f"expected a positive std, got {std}")
     curves = gaussian_separation_curves(np.linspace(0, max_separation, n_curve), std)
     now = gaussian_separation_curves([separation], std)
     x = np.linspace(-3.5 * std, separation + 3.5 * std, 600)  # just wide enough for both bumps

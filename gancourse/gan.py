@@ -29,6 +29,7 @@ from torch import nn
 from .entropy import binary_cross_entropy  # notebook 01's cross-entropy, from logits
 from .models import MLPDiscriminator, MLPGenerator, PackedDiscriminator
 from .runtime import progress as progress_bar
+from .runtime import restores_global_rng
 
 __all__ = [
     "discriminator_loss",
@@ -557,6 +558,17 @@ def _check_optimizer(name: str, optimizer, module: nn.Module) -> None:
                 )
 
 
+def _stop_if_not_finite(step: int, player: str, out: dict) -> None:
+    """Stop training with a message when a step's loss or scores are NaN or infinite."""
+    bad = {key: value for key, value in out.items() if isinstance(value, float) and not math.isfinite(value)}
+    if bad:
+        raise FloatingPointError(
+            f"training stopped at step {step}: the {player} step gave non-finite values {bad}, so every later step "
+            "would train on NaN. Likely causes: a learning rate too high (try one 10 times smaller), or non-finite "
+            "real data (check sample_real(n) for NaN or inf)"
+        )
+
+
 def train_gan(
     generator: nn.Module,
     discriminator: nn.Module,
@@ -631,6 +643,9 @@ def train_gan(
             raise ValueError(f"expected {name} to be a positive integer, got {value!r}")
     _check_optimizer("d_optimizer", d_optimizer, discriminator)
     _check_optimizer("g_optimizer", g_optimizer, generator)
+    from .wgan import check_loss_pair  # wgan builds on this module
+
+    check_loss_pair(d_loss, g_loss)  # a critic loss with a BCE generator loss (or back) trains nothing sensible
     probe = sample_real(2)
     if not isinstance(probe, torch.Tensor) or probe.shape[0] != 2:
         got = tuple(probe.shape) if isinstance(probe, torch.Tensor) else type(probe).__name__
@@ -652,10 +667,12 @@ def train_gan(
             if after_d_step is not None:
                 after_d_step(discriminator)
         d_out = {key: sum(o[key] for o in d_outs) / n_critic for key in d_outs[0]}
+        _stop_if_not_finite(step, "discriminator", d_out)
 
         # -- 2. the generator: one step on fresh noise ----------------------------------
         z = torch.randn(batch_size, latent_dim, device=device)
         g_out = generator_step(discriminator, generator, z, g_optimizer, g_loss)
+        _stop_if_not_finite(step, "generator", g_out)
 
         # -- 3. record, evaluate, call back -------------------------------------------
         history.record(step, d_out, g_out)
@@ -754,6 +771,7 @@ class ToyGANConfig:
     pack: int = 1
 
 
+@restores_global_rng
 def make_toy_gan(config: ToyGANConfig | None = None, *, data_dim: int = 2, seed: int | None = 0):
     """Build the generator, discriminator and their Adam optimizers for a toy GAN.
 
@@ -764,7 +782,8 @@ def make_toy_gan(config: ToyGANConfig | None = None, *, data_dim: int = 2, seed:
     data_dim : int
         1 for 1-D data, 2 for points in the plane.
     seed : int or None
-        Seeds torch before the weights are drawn (None: leave the random state alone).
+        Seeds torch before the weights are drawn (None: draw them from the global generator). The
+        caller's global random state is restored afterwards.
 
     Returns
     -------

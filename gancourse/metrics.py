@@ -42,6 +42,7 @@ from .gan import (
     train_gan,
 )
 from .runtime import progress as progress_bar
+from .runtime import restores_global_rng
 from .toydata import _real
 
 __all__ = [
@@ -354,6 +355,7 @@ _STUDY_TARGETS = {"ring8": ring8, "grid25": grid25}
 _RECORDED = ("modes_reached", "high_quality", "modes_sharp")  # the keys of ModeCoverage.as_dict
 
 
+@restores_global_rng
 def mode_collapse_study(settings: dict[str, dict] | None = None, *, targets=("ring8", "grid25"), seeds=range(5),
                         steps: int | dict[str, int] | None = None, eval_every: int = 250, n_samples: int = 1000, progress: bool = True) -> dict:
     """Train toy GANs over several settings, targets and seeds; keep what measures mode collapse.

@@ -6,6 +6,7 @@ run, pick the hardware sensibly, and load heavy results from disk instead of ret
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import random
@@ -74,6 +75,44 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def restores_global_rng(fn: Callable) -> Callable:
+    """Decorate a function that seeds for its own reproducibility so the caller's random state survives it.
+
+    Python's, NumPy's legacy and torch's CPU global generators are saved before ``fn`` runs
+    and restored after (also when it raises): what the function draws after seeding is the
+    same as before, and what the caller draws next is as if it had not been called.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+        with torch.random.fork_rng(devices=[]):
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                random.setstate(py_state)
+                np.random.set_state(np_state)  # noqa: NPY002
+
+    return wrapper
+
+
+def merge_config(defaults: dict, config: dict | None, name: str) -> dict:
+    """``defaults`` updated with ``config``; an unknown key is an error (with the closest known key)."""
+    if config is None:
+        return dict(defaults)
+    if not isinstance(config, dict):
+        raise TypeError(f"expected config as a dict of settings (keys of {name}), got {type(config).__name__}")
+    unknown = sorted(set(config) - set(defaults))
+    if unknown:
+        import difflib
+
+        close = {k: difflib.get_close_matches(str(k), list(defaults), n=1) for k in unknown}
+        hints = "; ".join(f"{k!r}: did you mean {m[0]!r}?" for k, m in close.items() if m)
+        raise ValueError(f"unknown config keys {unknown} (nothing was trained); expected keys of {name}: "
+                         f"{sorted(defaults)}" + (f". {hints}" if hints else ""))
+    return {**defaults, **config}
 
 
 _DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")

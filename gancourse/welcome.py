@@ -11,6 +11,7 @@ import torch
 
 from .distributions import gaussian_pdf
 from .runtime import FigureExplorer, available_cores, pick_device
+from .toydata import _real
 
 __all__ = [
     "COURSE_MAP",
@@ -90,8 +91,12 @@ def sample_state(mu: float = 0.0, sigma: float = 1.0, n: int = 500, seed: int = 
     This is the pattern of every explorer in the course: a pure function computes the
     state from the slider values (and is unit-tested); the widget only draws it.
     """
-    if sigma <= 0:
+    mu = _real("mu", mu)
+    if isinstance(sigma, (int, float)) and not isinstance(sigma, bool) and sigma <= 0:
         raise ValueError(f"expected sigma > 0, got {sigma}; a Gaussian needs a positive standard deviation")
+    sigma = _real("sigma (the standard deviation)", sigma, positive=True)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"expected a whole number of samples n, got {n!r}")
     if int(n) < 2:
         raise ValueError(f"expected at least 2 samples, got n={n}")
     rng = np.random.default_rng(seed)

@@ -17,6 +17,7 @@ comparisons over seeds, the digits) are in :mod:`gancourse.wgan_experiments`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from torch import nn
 
 from .gan import History, discriminator_step, train_gan
 from .models import MLPDiscriminator
+from .runtime import restores_global_rng
 
 __all__ = [
     "critic_loss",
@@ -456,6 +458,7 @@ def _as_sampler(name: str, data) -> Callable[[int], torch.Tensor]:
     return lambda n: data[torch.randint(data.shape[0], (n,))]
 
 
+@restores_global_rng
 def train_critic(
     sample_p,
     sample_q,
@@ -494,31 +497,36 @@ def train_critic(
     c : float
         The clip value, for "clip".
     seed : int
-        Seeds the critic's initialisation and the batches.
+        Seeds the critic's initialisation and the batches; the caller's global random state
+        is restored afterwards.
 
     Returns
     -------
     critic : nn.Module
-        The trained critic, in evaluation mode.
+        The trained critic, in the mode it came in (a new one: training mode). Its scores do
+        not depend on the mode (no dropout or batch norm in the default critic).
     duals : list of float
         :math:`\mathbb{E}_P[f] - \mathbb{E}_Q[f]` on each step's batches (before the step).
     """
     if method not in ("gp", "clip"):
         raise ValueError(f"unknown method {method!r}; expected 'gp' (gradient penalty) or 'clip' (weight clipping)")
-    torch.manual_seed(seed)
+    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 <= lr < math.inf):
+        raise ValueError(f"expected a learning rate lr >= 0 (or None for the default), got {lr!r}")
+    torch.manual_seed(seed)  # inside restores_global_rng: the caller's random state is put back afterwards
     sample_p, sample_q = _as_sampler("sample_p", sample_p), _as_sampler("sample_q", sample_q)
     if critic is None:
         critic = MLPDiscriminator(sample_p(1).shape[1], hidden_dim=64, n_hidden=2)
     _check_critic(critic)
     if method == "gp":
-        optimizer = torch.optim.Adam(critic.parameters(), lr=lr or 1e-3, betas=(0.5, 0.9))
+        optimizer = torch.optim.Adam(critic.parameters(), lr=1e-3 if lr is None else lr, betas=(0.5, 0.9))
         penalty, after = penalty_hook(lam, one_sided=one_sided), None
     else:
-        optimizer = torch.optim.RMSprop(critic.parameters(), lr=lr or 5e-5)
+        optimizer = torch.optim.RMSprop(critic.parameters(), lr=5e-5 if lr is None else lr)
         penalty, after = None, clipping_hook(c)
         after(critic)  # start inside the box, as the clipped weights will stay
     identity = nn.Identity()  # the fixed "generator": x_fake = z = a batch of Q
     duals = []
+    was_training = critic.training
     critic.train()
     for _ in range(steps):
         out = discriminator_step(critic, identity, sample_p(batch_size), sample_q(batch_size), optimizer,
@@ -526,7 +534,7 @@ def train_critic(
         if after is not None:
             after(critic)
         duals.append(out["real_score"] - out["fake_score"])
-    return critic.eval(), duals
+    return critic.train(was_training), duals  # back in the mode it came in
 
 
 @dataclass

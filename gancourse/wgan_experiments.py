@@ -19,6 +19,7 @@ from torch import nn
 
 from .gan import train_gan
 from .models import MLPDiscriminator
+from .runtime import merge_config, restores_global_rng
 from .wgan import (
     critic_gradient_norms,
     estimate_w1,
@@ -254,6 +255,7 @@ class CriticComparison:
         return axes
 
 
+@restores_global_rng
 def compare_critics(dataset: str = "ring8", *, steps: int = 1500, batch_size: int = 128, hidden_dim: int = 64,
                     noise: float = 1.0, c: float = 0.01, n_eval: int = 1000, seed: int = 0) -> CriticComparison:
     r"""Train a clipped and a penalised critic on data against data plus noise (Gulrajani et al. 2017, Fig. 1).
@@ -344,6 +346,7 @@ WGAN_GP_DIGITS_CONFIG = {
 }
 
 
+@restores_global_rng
 def train_wgan_gp_digits(config: dict | None = None, *, progress: bool = True) -> dict:
     """Train a WGAN-GP on the 8x8 digits; return a checkpoint dict (``make checkpoints``).
 
@@ -439,6 +442,7 @@ def _toy_target(dataset: str):
     return targets[dataset]()
 
 
+@restores_global_rng
 def train_toy_run(dataset: str, method: str, seed: int = 0, config: dict | None = None, *,
                   progress: bool = False) -> dict:
     r"""Train one GAN, WGAN or WGAN-GP on a toy mixture and record how it goes.
@@ -470,7 +474,7 @@ def train_toy_run(dataset: str, method: str, seed: int = 0, config: dict | None 
 
     if method not in TOY_METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {TOY_METHODS}")
-    cfg = {**TOY_COMPARISON_CONFIG, **(config or {})}
+    cfg = merge_config(TOY_COMPARISON_CONFIG, config, "TOY_COMPARISON_CONFIG")
     target = _toy_target(dataset)
     std = float(target.stds[0])
     g = torch.Generator().manual_seed(10_000 + seed)
@@ -521,6 +525,7 @@ def train_toy_run(dataset: str, method: str, seed: int = 0, config: dict | None 
     }
 
 
+@restores_global_rng
 def train_toy_comparison(dataset: str = "ring8", config: dict | None = None, *, progress: bool = False) -> dict:
     """Every method of `TOY_METHODS` on one toy dataset, for every seed; a checkpoint dict.
 
@@ -530,7 +535,7 @@ def train_toy_comparison(dataset: str = "ring8", config: dict | None = None, *, 
         ``dataset``, ``config`` and ``runs``: ``runs[method][i]`` is `train_toy_run`'s
         record for ``config["seeds"][i]``.
     """
-    cfg = {**TOY_COMPARISON_CONFIG, **(config or {})}
+    cfg = merge_config(TOY_COMPARISON_CONFIG, config, "TOY_COMPARISON_CONFIG")
     runs = {method: [train_toy_run(dataset, method, seed, cfg, progress=progress) for seed in cfg["seeds"]]
             for method in TOY_METHODS}
     return {"dataset": dataset, "config": cfg, "runs": runs}

@@ -126,7 +126,7 @@ def test_divergence_explorer_sliders_drive_the_state():
 def test_divergence_state_bad_input():
     with pytest.raises(ValueError, match=r"separation in \[0, 6.0\]"):
         explorers.divergence_state(7.0)
-    with pytest.raises(ValueError, match="positive std"):
+    with pytest.raises(ValueError, match="std to be a positive"):
         explorers.divergence_state(1.0, std=0.0)
 
 

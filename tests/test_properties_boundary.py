@@ -78,3 +78,15 @@ def test_mode_coverage_std_is_a_positive_number_or_a_clear_error(std):
         assert "std" in str(exc)
     else:
         assert isinstance(std, float) and std > 0 and 0 <= result.high_quality <= 1
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda: gc.welcome.sample_state(mu="1"), TypeError, "mu to be a number, got the text"),
+    (lambda: gc.welcome.sample_state(sigma=float("nan")), ValueError, "sigma .* positive, finite"),  # was all-NaN
+    (lambda: gc.welcome.sample_state(n=2.5), TypeError, "whole number of samples"),
+    (lambda: gc.explorers.divergence_state("2"), TypeError, "separation to be a number"),
+    (lambda: gc.explorers.divergence_state(1.0, std=float("nan")), ValueError, "std to be a positive, finite"),
+])
+def test_explorer_states_name_bad_slider_values(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
