@@ -45,6 +45,7 @@ import torch
 from torch import nn
 
 from .runtime import progress as progress_bar
+from .runtime import restores_global_rng
 
 __all__ = [
     "ActNorm",
@@ -656,6 +657,10 @@ def train_flow(
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"expected a torch.optim.Optimizer, got {type(optimizer).__name__}; "
                         "e.g. torch.optim.Adam(flow.parameters(), lr=1e-3)")
+    owned = {id(p) for p in flow.parameters()}
+    if any(id(p) not in owned for group in optimizer.param_groups for p in group["params"]):
+        raise ValueError("the optimizer holds parameters that are not this flow's, so training would move another "
+                         "network; build it from flow.parameters()")
     _check_points("sample_real(2)", sample_real(2), flow.dim)
     if seed is not None:
         torch.manual_seed(seed)
@@ -672,6 +677,12 @@ def train_flow(
 
         # -- 2. one maximum-likelihood step (the only player) -------------------------
         out = flow_step(flow, x_real, optimizer, max_grad_norm=max_grad_norm)
+        if not math.isfinite(out["nll"]):
+            raise FloatingPointError(
+                f"training stopped at step {step}: the negative log-likelihood is {out['nll']}, so every later step "
+                "would train on NaN. Likely causes: a learning rate too high (try one 10 times smaller, or set "
+                "max_grad_norm), or non-finite data (check sample_real(n) for NaN or inf)"
+            )
 
         # -- 3. record, evaluate, call back -------------------------------------------
         history.step.append(step)
@@ -710,8 +721,12 @@ class FlowConfig:
     lr: float = 1e-3
 
 
+@restores_global_rng
 def make_toy_flow(config: FlowConfig | None = None, *, dim: int = 2, seed: int | None = 0):
-    """Build a :class:`Flow` and its Adam optimizer from a :class:`FlowConfig`; returns ``(flow, optimizer)``."""
+    """Build a :class:`Flow` and its Adam optimizer from a :class:`FlowConfig`; returns ``(flow, optimizer)``.
+
+    ``seed`` seeds the initial weights; the caller's global random state is restored afterwards.
+    """
     config = FlowConfig() if config is None else config
     if seed is not None:
         torch.manual_seed(seed)

@@ -135,3 +135,30 @@ def test_restoring_the_random_state_keeps_results_reproducible():
 def test_unknown_config_keys_stop_before_training(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---------------------------------------------------------------- the flow of notebook 06: the same standard
+def test_train_flow_refuses_another_networks_optimizer_and_stops_at_nan():
+    from gancourse.flows import Flow, make_toy_flow, train_flow
+
+    flow, optimizer = make_toy_flow(seed=0)
+    other = torch.optim.Adam(Flow(2, n_steps=1).parameters(), lr=1e-3)
+    with pytest.raises(ValueError, match="not this flow's"):
+        train_flow(flow, lambda n: torch.randn(n, 2), steps=1, batch_size=8, optimizer=other, progress=False)
+    calls = []
+
+    def sample_real(n):
+        calls.append(n)
+        return torch.randn(n, 2) if len(calls) < 3 else torch.full((n, 2), 1e30)  # probe, step 0 fine
+
+    with pytest.raises(FloatingPointError, match="stopped at step 1"):
+        train_flow(flow, sample_real, steps=50, batch_size=8, optimizer=optimizer, progress=False)
+
+
+def test_make_toy_flow_leaves_the_global_random_state_alone():
+    from gancourse.flows import make_toy_flow
+
+    torch.manual_seed(11)
+    before = torch.get_rng_state()
+    make_toy_flow(seed=3)
+    assert torch.equal(before, torch.get_rng_state())
