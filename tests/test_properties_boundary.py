@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gancourse as gc
+from gancourse import explorers, welcome
 
 MODELS = {
     "MLPGenerator": (lambda: gc.MLPGenerator(latent_dim=2, data_dim=2, hidden_dim=8, n_hidden=1), (5, 2)),
@@ -81,11 +82,11 @@ def test_mode_coverage_std_is_a_positive_number_or_a_clear_error(std):
 
 
 @pytest.mark.parametrize(("call", "error", "match"), [
-    (lambda: gc.welcome.sample_state(mu="1"), TypeError, "mu to be a number, got the text"),
-    (lambda: gc.welcome.sample_state(sigma=float("nan")), ValueError, "sigma .* positive, finite"),  # was all-NaN
-    (lambda: gc.welcome.sample_state(n=2.5), TypeError, "whole number of samples"),
-    (lambda: gc.explorers.divergence_state("2"), TypeError, "separation to be a number"),
-    (lambda: gc.explorers.divergence_state(1.0, std=float("nan")), ValueError, "std to be a positive, finite"),
+    (lambda: welcome.sample_state(mu="1"), TypeError, "mu to be a number, got the text"),
+    (lambda: welcome.sample_state(sigma=float("nan")), ValueError, "sigma .* positive, finite"),  # was all-NaN
+    (lambda: welcome.sample_state(n=2.5), TypeError, "whole number of samples"),
+    (lambda: explorers.divergence_state("2"), TypeError, "separation to be a number"),
+    (lambda: explorers.divergence_state(1.0, std=float("nan")), ValueError, "std to be a positive, finite"),
 ])
 def test_explorer_states_name_bad_slider_values(call, error, match):
     with pytest.raises(error, match=match):
