@@ -373,10 +373,12 @@ class AffineCoupling(_Layer):
     network. :math:`x_a` is the first ``dim // 2`` features (for 2-D points, the first
     coordinate); the :class:`InvertibleLinear` before each coupling decides what reaches it.
 
-    Where this departs from Glow: Glow computes the scale as ``sigmoid(h + 2)`` (a factor in
-    (0, 1)); here :math:`\log s = c \tanh(h / c)` with :math:`c` = ``max_log_scale``, a
-    soft clamp in the spirit of RealNVP's tanh, which lets one layer expand as well as
-    shrink (useful for the very narrow modes of the toy data). As in Glow, the network's last
+    Where this departs from Glow: the paper (Table 1) writes the scale as
+    :math:`s = \exp(\log s)`, with :math:`\log s` straight from the network; OpenAI's
+    released Glow code instead computes it as ``sigmoid(h + 2)`` (a factor in (0, 1)). Here
+    :math:`\log s = c \tanh(h / c)` with :math:`c` = ``max_log_scale``, a soft clamp in the
+    spirit of RealNVP's tanh, which lets one layer expand as well as shrink (useful for the
+    very narrow modes of the toy data). As in Glow, the network's last
     layer starts at zero, so every coupling starts as the identity.
 
     Parameters

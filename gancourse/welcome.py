@@ -31,6 +31,8 @@ COURSE_MAP: list[tuple[str, str, str]] = [
     ("02_distributions", "Distributions", "data, prior, the generator as a push-forward; KL vs JS vs Wasserstein-1"),
     ("03_gan_loop", "The GAN loop", "minimax game, alternating updates, the optimal discriminator, mode collapse"),
     ("04_wgan", "Wasserstein GANs", "Kantorovich-Rubinstein dual, weight clipping, gradient penalty"),
+    ("05_denoising", "GAN denoising", "conditional GANs that denoise images; PSNR/SSIM against BM3D; your own photos"),
+    ("06_flows", "Normalizing flows", "Glow's layers, exact likelihood; a flow trained beside the GANs (Glow is not a GAN)"),
 ]
 
 _PACKAGES = ["torch", "numpy", "scipy", "matplotlib", "ipywidgets", "scikit-image", "scikit-learn", "tqdm"]
@@ -39,8 +41,9 @@ _PACKAGES = ["torch", "numpy", "scipy", "matplotlib", "ipywidgets", "scikit-imag
 def course_map() -> str:
     """The course map as a text table (notebook, title, what you learn)."""
     width = max(len(nb) for nb, _, _ in COURSE_MAP)
-    lines = [f"{'notebook':<{width}}  {'topic':<17} what you learn"]
-    lines += [f"{nb:<{width}}  {title:<17} {what}" for nb, title, what in COURSE_MAP]
+    title_width = max(len(title) for _, title, _ in COURSE_MAP)
+    lines = [f"{'notebook':<{width}}  {'topic':<{title_width}}  what you learn"]
+    lines += [f"{nb:<{width}}  {title:<{title_width}}  {what}" for nb, title, what in COURSE_MAP]
     return "\n".join(lines)
 
 

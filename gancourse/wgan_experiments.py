@@ -411,12 +411,13 @@ def train_wgan_gp_digits(config: dict | None = None, *, progress: bool = True) -
 # (the shipped checkpoints data/wgan_toy_ring8.pt and data/wgan_toy_grid25.pt)
 # ---------------------------------------------------------------------------------------
 
-#: Settings of the toy comparison. Same nets (notebook 03's MLPs), batch and generator steps
-#: for the three methods. Where they depart from the papers, to learn within a few thousand
-#: steps instead of 100,000: the GAN uses notebook 03's Adam settings; the WGAN keeps
-#: RMSProp, c = 0.01 and n_critic = 5 but doubles the paper's lr 5e-5; the WGAN-GP keeps
-#: Adam betas (0.5, 0.9) and n_critic = 5 of Gulrajani et al.'s toy code, with lr 2e-4 and
-#: their toy lam = 0.1 (their code notes that a small lam is faster on toy data).
+#: Settings of the toy comparison. Same nets, batch and generator steps for the three methods;
+#: the nets are notebook 03's MLPs (width 128) one layer deeper: 3 hidden layers, not 2. Where
+#: they depart from the papers, to learn within a few thousand steps instead of 100,000: the
+#: GAN uses notebook 03's Adam settings; the WGAN keeps RMSProp, c = 0.01 and n_critic = 5 but
+#: doubles the paper's lr 5e-5; the WGAN-GP keeps Adam betas (0.5, 0.9) and n_critic = 5 of
+#: Gulrajani et al.'s toy code, with lr 2e-4 and their toy lam = 0.1 (their code notes that a
+#: small lam is faster on toy data).
 TOY_COMPARISON_CONFIG = {
     "seeds": [0, 1, 2],
     "steps": 2000,

@@ -12,6 +12,8 @@ def test_course_map_is_in_teaching_order_and_matches_the_notebooks():
     notebooks = Path(__file__).resolve().parent.parent / "notebooks"
     for name in names:
         assert (notebooks / f"{name}.ipynb").is_file(), f"course map lists {name} but it is missing"
+    missing = sorted({p.stem for p in notebooks.glob("[0-9][0-9]_*.ipynb")} - set(names))
+    assert not missing, f"notebooks missing from welcome.COURSE_MAP: {missing}"
     assert "03_gan_loop" in welcome.course_map()
 
 
