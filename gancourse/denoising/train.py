@@ -239,7 +239,8 @@ def train_denoiser(
     resume : path-like, optional
         A checkpoint to continue from (usually ``out`` itself).
     init_from : path-like, optional
-        A ``"cnn"`` checkpoint or weights file whose generator starts a ``"gan"``/``"wgan"`` run.
+        A checkpoint or weights file whose generator starts the run: required for ``"gan"`` and
+        ``"wgan"`` (they fine-tune a trained ``"cnn"``), optional for ``"cnn"``.
     device : str
         ``"auto"``, ``"cpu"``, ``"cuda"``...
     log : path-like, optional
@@ -263,10 +264,10 @@ def train_denoiser(
     generator = build_generator(config)
     adversarial = config.objective != "cnn"
     discriminator = PatchDiscriminator(features=config.d_features) if adversarial else None
-    if state is None and adversarial:
-        if init_from is None:
-            raise ValueError(f"objective {config.objective!r} fine-tunes a trained 'cnn': pass init_from= "
-                             "(--init-from FILE), e.g. data/weights/cnn.pt")
+    if state is None and adversarial and init_from is None:
+        raise ValueError(f"objective {config.objective!r} fine-tunes a trained 'cnn': pass init_from= "
+                         "(--init-from FILE), e.g. data/weights/cnn.pt")
+    if state is None and init_from is not None:  # fine-tune (gan, wgan) or continue (cnn) trained weights
         generator.load_state_dict(_generator_weights(init_from))
     images, data_desc = load_training_images(data)
     sampler = PatchSampler(images, patch=config.patch, sigma_range=(0.0, config.sigma_max), seed=config.seed)
