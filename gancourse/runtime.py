@@ -258,6 +258,8 @@ def _unsaveable(obj: Any, where: str = "obj") -> str | None:
             if found:
                 return found
         return None
+    if callable(getattr(obj, "to_dict", None)):
+        return f"{where} is a {type(obj).__name__}; save {where}.to_dict() instead (and rebuild it with from_dict)"
     if hasattr(obj, "__dataclass_fields__"):
         return (f"{where} is a {type(obj).__name__} (a dataclass); save a plain dict of its fields instead, "
                 f"e.g. dataclasses.asdict({where})")
