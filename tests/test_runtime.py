@@ -206,3 +206,34 @@ def test_set_threads_n_must_be_an_integer(monkeypatch, n):
     monkeypatch.delenv("GANCOURSE_THREADS", raising=False)
     with pytest.raises(TypeError, match="whole number of threads"):
         gc.set_threads("small", n=n)
+
+
+def test_restores_global_rng_puts_back_every_global_stream_even_after_an_error():
+    import random
+
+    from gancourse.runtime import restores_global_rng
+
+    @restores_global_rng
+    def reseeds_and_fails():
+        gc.seed_everything(0)
+        torch.rand(3)
+        raise RuntimeError("boom")
+
+    torch.manual_seed(42)
+    np.random.seed(42)  # noqa: NPY002
+    random.seed(42)
+    before = (torch.get_rng_state(), np.random.get_state()[1].copy(), random.getstate())  # noqa: NPY002
+    with pytest.raises(RuntimeError, match="boom"):
+        reseeds_and_fails()
+    assert torch.equal(before[0], torch.get_rng_state())
+    assert np.array_equal(before[1], np.random.get_state()[1]) and before[2] == random.getstate()  # noqa: NPY002
+
+
+def test_the_trainers_that_seed_themselves_are_wrapped():
+    from gancourse.digits import train_dcgan_digits
+    from gancourse.flows import make_toy_flow
+    from gancourse.wgan_experiments import compare_critics, train_toy_comparison, train_wgan_gp_digits
+
+    for fn in (train_dcgan_digits, train_wgan_gp_digits, compare_critics, train_toy_comparison, make_toy_flow,
+               gc.make_toy_gan, gc.train_critic, gc.mode_collapse_study):
+        assert hasattr(fn, "__wrapped__"), fn.__name__  # functools.wraps of restores_global_rng

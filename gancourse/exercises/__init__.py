@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Feedback", "check_close", "as_number", "format_number", "call_learner", "LEARNER_TIME_LIMIT_S"]
+__all__ = ["Feedback", "check_close", "as_number", "format_number", "call_learner", "not_finite", "LEARNER_TIME_LIMIT_S"]
 
 #: Seconds a learner's function may run inside a checker before it is stopped with feedback.
 #: Enforced with ``SIGALRM``, so only on POSIX systems (Linux, macOS) and in the main thread,
