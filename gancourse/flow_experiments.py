@@ -46,8 +46,14 @@ __all__ = [
     "score_samples",
     "score_flows",
     "true_test_log_likelihood",
+    "curve_test_sets",
+    "final_curve_gaps",
+    "lost_mode_latent_norms",
     "comparison_table",
     "sampling_speed",
+    "table_speeds",
+    "density_extent",
+    "nested_grid_integrals",
     "plot_samples",
     "plot_test_log_likelihood",
     "plot_density",
@@ -257,10 +263,73 @@ def score_flows(flows: list[Flow], dataset: str, *, name: str = "flow", n: int =
     return score_samples(name, samples, dataset, log_likelihoods=lls)
 
 
-def true_test_log_likelihood(dataset: str, n_test: int = 2000) -> float:
-    """Mean :math:`\\log p_\\text{data}(x)` of the same test points under the true mixture: the best any model can score."""
+def true_test_log_likelihood(dataset: str, n_test: int = 2000, *, seed: int = 30_000) -> float:
+    """Mean :math:`\\log p_\\text{data}(x)` of test points under the true mixture: the best any model can score.
+
+    The defaults (2,000 points, seed 30,000) are the test set of :func:`score_flows`; a training
+    curve's own test set is given by :func:`curve_test_sets`.
+    """
     target = toy_target(dataset)
-    return float(target.log_prob(target.sample(n_test, seed=30_000)).mean())
+    return float(target.log_prob(target.sample(n_test, seed=seed)).mean())
+
+
+def curve_test_sets(checkpoint: dict, dataset: str) -> list[tuple[int, int]]:
+    """``(n_test, seed)`` of the test set each stored run's curve was scored on, one per training seed.
+
+    :func:`train_flow_run` scores its flow during training on ``n_eval`` points drawn with seed
+    ``10_000 + seed``: not the test set of :func:`score_flows` (2,000 points, seed 30,000).
+    """
+    cfg = checkpoint["config"]
+    toy_target(dataset)
+    return [(cfg["n_eval"], 10_000 + seed) for seed in cfg["seeds"]]
+
+
+def final_curve_gaps(checkpoint: dict, dataset: str) -> list[dict[str, float]]:
+    """For each stored run: its curve's last test log-likelihood, the true density's on the same points, the gap.
+
+    Returns
+    -------
+    list of dict
+        One per seed: ``seed``, ``step`` (the last evaluation), ``flow`` and ``true`` (mean
+        log-likelihoods in nats on that run's own test set, :func:`curve_test_sets`) and
+        ``gap = true - flow``.
+    """
+    out = []
+    for i, (seed, (n_test, test_seed)) in enumerate(zip(checkpoint["config"]["seeds"],
+                                                        curve_test_sets(checkpoint, dataset), strict=True)):
+        history = flow_history(checkpoint, dataset, i)
+        flow_ll = float(history.metrics["test_log_likelihood"][-1])
+        true_ll = true_test_log_likelihood(dataset, n_test, seed=test_seed)
+        out.append({"seed": seed, "step": int(history.metric_step[-1]) + 1, "flow": flow_ll, "true": true_ll,
+                    "gap": true_ll - flow_ll})
+    return out
+
+
+@torch.no_grad()
+def lost_mode_latent_norms(flows: list[Flow], dataset: str, *, temperature: float, n: int = 1000) -> list[dict]:
+    """Where in :math:`z` the modes lost at a temperature sit: :math:`|f(c_k)|` of each lost centre :math:`c_k`.
+
+    Each flow samples ``n`` points at ``temperature`` (seed 0, as :func:`score_flows`); a mode is
+    lost when :func:`~gancourse.metrics.mode_coverage` does not count it as reached.
+
+    Returns
+    -------
+    list of dict
+        One per flow: ``lost`` (indices of the lost modes), ``lost_norms`` (their centres'
+        latent norms), ``on_edge`` (whether each lost centre lies on the outer edge of the
+        centres' square) and ``median_norm`` (the median latent norm over all centres).
+    """
+    target = toy_target(dataset)
+    std = float(target.stds[0])
+    out = []
+    for flow in flows:
+        cover = mode_coverage(flow.sample(n, seed=0, temperature=temperature), target.centers, std)
+        lost = np.flatnonzero(cover.counts < cover.min_count)
+        norms = flow.encode(target.centers.float()).norm(dim=1).numpy()  # (K,)
+        on_edge = target.centers[lost].abs().amax(dim=1) == target.centers.abs().max()  # (len(lost),)
+        out.append({"lost": lost, "lost_norms": norms[lost], "on_edge": on_edge.numpy(),
+                    "median_norm": float(np.median(norms))})
+    return out
 
 
 def comparison_table(scores: list[ModelScore], *, speeds: dict[str, float] | None = None,
@@ -317,6 +386,20 @@ def sampling_speed(flow: Flow, *, n: int = 10_000, repeats: int = 10) -> dict[st
             for name, model in models.items()}
 
 
+def table_speeds(speed: dict[str, dict]) -> dict[str, float]:
+    """Samples per second for each row of :func:`comparison_table`, from :func:`sampling_speed`'s result.
+
+    WGAN-GP's generator is notebook 04's GAN generator (the same network; only the training
+    differs), so its row gets that generator's speed.
+    """
+    missing = {"flow", "GAN, notebook 03", "GAN, notebook 04"} - set(speed)
+    if missing:
+        raise ValueError(f"expected sampling_speed()'s result with the models {sorted(missing)}, got keys {sorted(speed)}")
+    rates = {name: float(speed[name]["samples_per_second"]) for name in ("flow", "GAN, notebook 03", "GAN, notebook 04")}
+    rates["WGAN-GP, notebook 04"] = rates["GAN, notebook 04"]
+    return rates
+
+
 def plot_samples(samples: dict[str, torch.Tensor], dataset: str, axes=None, *, titles: dict[str, str] | None = None):
     """One scatter per model (columns): its samples over the target's mode centres."""
     import matplotlib.pyplot as plt
@@ -340,7 +423,8 @@ def plot_samples(samples: dict[str, torch.Tensor], dataset: str, axes=None, *, t
 def plot_test_log_likelihood(checkpoint: dict, axes=None):
     """For each dataset (one panel each): the test log-likelihood of every stored flow over training.
 
-    The dashed line is the true density's value, :func:`true_test_log_likelihood`.
+    Each run is scored on its own test set (:func:`curve_test_sets`); the dashed line of the
+    same colour is the true density's value on that same set.
     """
     import matplotlib.pyplot as plt
 
@@ -348,15 +432,46 @@ def plot_test_log_likelihood(checkpoint: dict, axes=None):
     if axes is None:
         _, axes = plt.subplots(1, len(datasets), figsize=(4.5 * len(datasets), 3))
     for ax, dataset in zip(axes, datasets, strict=True):
-        for i, seed in enumerate(checkpoint["config"]["seeds"]):
+        test_sets = curve_test_sets(checkpoint, dataset)
+        for i, (seed, (n_test, test_seed)) in enumerate(zip(checkpoint["config"]["seeds"], test_sets, strict=True)):
             history = flow_history(checkpoint, dataset, i)
-            ax.plot(np.array(history.metric_step) + 1, history.metrics["test_log_likelihood"], marker="o", ms=3,
-                    label=f"flow, seed {seed}")
-        ax.axhline(true_test_log_likelihood(dataset), color="black", ls="--", label="true density")
+            line, = ax.plot(np.array(history.metric_step) + 1, history.metrics["test_log_likelihood"], marker="o",
+                            ms=3, label=f"flow, seed {seed}")
+            ax.axhline(true_test_log_likelihood(dataset, n_test, seed=test_seed), color=line.get_color(), ls="--",
+                       lw=1)
+        ax.plot([], [], color="grey", ls="--", lw=1, label="true density, on each run's test set")
         ax.set(xlabel="step", ylabel="test log-likelihood (nats)", title=dataset)
         ax.set_ylim(bottom=-6)
         ax.legend(fontsize=7)
     return axes
+
+
+def density_extent(dataset: str) -> float:
+    """Half-width of the square :func:`plot_density` draws: the mode centres' extent plus 1 (ring) or 1.5 (grid)."""
+    return float(toy_target(dataset).centers.abs().max()) + (1.0 if dataset == "ring8" else 1.5)
+
+
+def nested_grid_integrals(flow: Flow, dataset: str, *, n: int = 2401, coarsen: tuple[int, ...] = (4, 2, 1)
+                          ) -> list[tuple[int, float, float]]:
+    """The integral of the flow's density over :func:`density_extent`'s square on nested grids, from one evaluation.
+
+    The density is evaluated once on an ``n`` x ``n`` grid; every ``c``-th point of it (``c`` in
+    ``coarsen``) is a grid of ``(n - 1) // c + 1`` points with ``c`` times the spacing, integrated
+    with the trapezoid rule as in :func:`~gancourse.flows.density_on_grid`.
+
+    Returns
+    -------
+    list of (int, float, float)
+        ``(points per axis, spacing, integral)``, one per entry of ``coarsen``.
+    """
+    if any(isinstance(c, bool) or not isinstance(c, int) or c < 1 or (n - 1) % c for c in coarsen):
+        raise ValueError(f"expected positive integers that divide n - 1 = {n - 1}, got coarsen={coarsen!r}")
+    ticks, density, _ = density_on_grid(flow, extent=density_extent(dataset), n=n)
+    out = []
+    for c in coarsen:
+        t, d = ticks[::c], density[::c, ::c]
+        out.append((len(t), float(t[1] - t[0]), float(np.trapezoid(np.trapezoid(d, t, axis=1), t))))
+    return out
 
 
 def plot_density(flow: Flow, dataset: str, ax=None, *, n: int = 600, floor: float = -8.0) -> float:
@@ -369,7 +484,7 @@ def plot_density(flow: Flow, dataset: str, ax=None, *, n: int = 600, floor: floa
 
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4))
-    extent = float(toy_target(dataset).centers.abs().max()) + (1.0 if dataset == "ring8" else 1.5)
+    extent = density_extent(dataset)
     _, density, integral = density_on_grid(flow, extent=extent, n=n)
     image = ax.imshow(np.log(density + np.exp(floor)), extent=(-extent, extent, -extent, extent), origin="lower",
                       cmap="viridis", vmin=floor)

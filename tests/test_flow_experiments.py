@@ -115,7 +115,10 @@ def test_plots_draw_and_the_density_plot_returns_its_integral():
     ckpt = fe.train_flow_toy({**TINY, "steps": 10, "eval_every": 5})
     axes = fe.plot_test_log_likelihood(ckpt)
     assert [ax.get_title() for ax in axes] == ["ring8", "grid25"]
-    assert len(axes[0].lines) == 2  # one seed and the true density's line
+    assert len(axes[0].lines) == 3  # one seed, the true density's line on its test set, the legend's proxy
+    # the dashed line is the true density on that run's own test set (200 points, seed 10,000 + 0)
+    x_own = ring8().sample(200, seed=10_000)
+    assert axes[0].lines[1].get_ydata()[0] == pytest.approx(float(ring8().log_prob(x_own).mean()))
     flow = Flow(2, 2, 8)
     flow.load_state_dict(ckpt["runs"]["grid25"][0]["flow"])
     # the grid's square is centres +- 1.5: [-5.5, 5.5]^2 (a 10-step flow is still broad, so not all its mass is there)
@@ -124,3 +127,72 @@ def test_plots_draw_and_the_density_plot_returns_its_integral():
     assert len(fe.plot_encoding(flow, x, labels)) == 2
     assert len(fe.plot_samples({"a": x, "b": x}, "ring8")) == 2
     plt.close("all")
+
+
+def test_final_curve_gaps_use_the_test_set_the_curve_was_scored_on():
+    ckpt = fe.train_flow_toy(TINY)
+    assert fe.curve_test_sets(ckpt, "ring8") == [(200, 10_000)]
+    flow = Flow(2, 2, 8)
+    flow.load_state_dict(ckpt["runs"]["ring8"][0]["flow"])
+    flow.eval()
+    x_own = ring8().sample(200, seed=10_000)  # train_flow_run's test set for seed 0, drawn again here
+    (gap,) = fe.final_curve_gaps(ckpt, "ring8")
+    # the last evaluation is at the last step, so the stored value is the final flow's on those points
+    assert gap["step"] == 20 and gap["seed"] == 0
+    assert gap["flow"] == pytest.approx(float(flow.log_prob(x_own).mean().detach()), rel=1e-5)
+    assert gap["true"] == pytest.approx(float(ring8().log_prob(x_own).mean()))
+    assert gap["true"] != pytest.approx(fe.true_test_log_likelihood("ring8"), abs=1e-6)  # not score_flows' set
+    assert gap["gap"] == pytest.approx(gap["true"] - gap["flow"])
+
+
+class _IdentityFlow:
+    """A stand-in flow with f(x) = x: samples are N(0, T^2 I) and every centre encodes to itself."""
+
+    def sample(self, n, *, seed=None, temperature=1.0):
+        return temperature * torch.randn(n, 2, generator=torch.Generator().manual_seed(seed))
+
+    def encode(self, x):
+        return x
+
+
+def test_lost_mode_latent_norms_of_an_identity_flow():
+    (out,) = fe.lost_mode_latent_norms([_IdentityFlow()], "grid25", temperature=0.5)
+    centers = grid25().centers
+    norms = np.linalg.norm(centers.numpy(), axis=1)
+    # by hand: count each sample's nearest centre; reached needs a fifth of the fair share, ceil(0.2 * 1000 / 25) = 8
+    x = 0.5 * torch.randn(1000, 2, generator=torch.Generator().manual_seed(0))
+    counts = np.bincount(torch.cdist(x, centers.float()).argmin(1).numpy(), minlength=25)
+    lost = np.flatnonzero(counts < 8)
+    assert len(lost) > 0 and out["lost"].tolist() == lost.tolist()
+    assert np.allclose(out["lost_norms"], norms[lost])
+    assert out["median_norm"] == pytest.approx(float(np.median(norms)))
+    assert int(np.argmin(norms)) not in lost  # the mode at the origin keeps its samples
+    edge = np.abs(centers.numpy()).max(axis=1) == 4.0  # the grid's centres run from -4 to 4
+    assert out["on_edge"].tolist() == edge[lost].tolist() and not edge[lost].all()
+
+
+def test_density_extent_is_the_centres_extent_plus_a_margin():
+    assert fe.density_extent("ring8") == pytest.approx(3.0)  # ring of radius 2, plus 1
+    assert fe.density_extent("grid25") == pytest.approx(5.5)  # centres up to 4, plus 1.5
+
+
+def test_nested_grid_integrals_match_separate_grids():
+    torch.manual_seed(0)
+    flow = Flow(2, 1, 8)
+    flow(torch.randn(64, 2))  # initialise the actnorm
+    out = fe.nested_grid_integrals(flow, "ring8", n=41, coarsen=(4, 2, 1))
+    assert [(k, round(h, 6)) for k, h, _ in out] == [(11, 0.6), (21, 0.3), (41, 0.15)]  # 6 / 10, 6 / 20, 6 / 40
+    for k, _, integral in out:  # each subgrid is the grid density_on_grid builds with k points
+        assert integral == pytest.approx(density_on_grid(flow, extent=3.0, n=k)[2], rel=1e-6)
+    with pytest.raises(ValueError, match=r"divide n - 1 = 40, got coarsen=\(3,\)"):
+        fe.nested_grid_integrals(flow, "ring8", n=41, coarsen=(3,))
+
+
+def test_table_speeds_gives_wgan_gp_notebook_04s_generator():
+    speed = {"flow": {"samples_per_second": 1.0, "parameters": 3}, "GAN, notebook 03": {"samples_per_second": 2.0},
+             "GAN, notebook 04": {"samples_per_second": 4.0}}
+    assert fe.table_speeds(speed) == {"flow": 1.0, "GAN, notebook 03": 2.0, "GAN, notebook 04": 4.0,
+                                      "WGAN-GP, notebook 04": 4.0}
+    assert set(fe.table_speeds(speed)) == set(fe.GAN_SOURCES) | {"flow"}
+    with pytest.raises(ValueError, match=r"expected sampling_speed\(\)'s result with the models \['flow'\]"):
+        fe.table_speeds({k: v for k, v in speed.items() if k != "flow"})
