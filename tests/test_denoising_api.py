@@ -25,10 +25,14 @@ def test_every_method_raises_psnr(method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_a_constant_image_stays_constant(method):
+@pytest.mark.parametrize("sigma", [0, 25])
+def test_a_constant_image_stays_constant(method, sigma):
     flat = np.full((40, 36), 0.4)
-    out = denoise(flat, method, sigma=25)
-    tol = 2e-3 if method in LEARNED_METHODS else 1e-6  # a network is only close to the identity on flat input
+    out = denoise(flat, method, sigma=sigma)
+    assert np.isfinite(out).all()
+    # classical methods keep a constant exactly (BM3D to its transforms' rounding); a network only
+    # approximately: the shipped weights stay within 4 grey levels (1/64) of it
+    tol = 1 / 64 if method in LEARNED_METHODS else 1e-3 if method == "bm3d" else 1e-6
     assert np.abs(out - 0.4).max() < tol
 
 

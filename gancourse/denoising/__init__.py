@@ -13,6 +13,7 @@ module                    what it holds
 ========================  ==========================================================
 """
 
+from . import benchmark, lesson, train
 from .api import LEARNED_METHODS, METHODS, WEIGHTS_DIR, denoise, estimate_noise_sigma, load_denoiser
 from .classical import bm3d_available
 from .images import (
@@ -29,7 +30,7 @@ from .images import (
 from .networks import FFDNetDenoiser, PatchDiscriminator
 
 __all__ = [
-    "denoise", "METHODS", "LEARNED_METHODS", "WEIGHTS_DIR", "estimate_noise_sigma", "load_denoiser",
+    "benchmark", "lesson", "train", "denoise", "METHODS", "LEARNED_METHODS", "WEIGHTS_DIR", "estimate_noise_sigma", "load_denoiser",
     "bm3d_available", "HELD_OUT_IMAGES", "BUNDLED_TRAINING_IMAGES", "add_noise", "bundled_image",
     "held_out_images", "high_frequency_ratio", "psnr", "quantize", "ssim", "FFDNetDenoiser",
     "PatchDiscriminator",

@@ -33,6 +33,7 @@ METHODS = (*CLASSICAL_METHODS, *LEARNED_METHODS)
 WEIGHTS_DIR = DATA_DIR / "weights"
 TILE = 512  # tile side in pixels (even): a 576x576 padded tile keeps activations near 25 MB per layer
 MARGIN = 32  # overlap on each side, > the generator's receptive-field radius (31 px for depth 15)
+PAD = 16  # mirrored border added around the whole image (even, so the 2x2 pixel groups stay aligned)
 
 
 def _as_unit_float(image) -> np.ndarray:
@@ -96,6 +97,10 @@ def denoise_tensor(model: FFDNetDenoiser, noisy: np.ndarray, sigma: float, *, ti
     """Run ``model`` on a grey float image (H, W) in overlapping tiles of ``tile`` pixels."""
     if tile % 2 or margin % 2:
         raise ValueError(f"expected even tile and margin (pixel-unshuffle by 2), got {tile} and {margin}")
+    # mirror the image by PAD pixels on every side first: the network then sees image-like
+    # content at the borders instead of its convolutions' zero padding (fewer border artefacts)
+    h0, w0 = noisy.shape
+    noisy = np.pad(noisy, PAD, mode="reflect")
     h, w = noisy.shape
     x = torch.as_tensor(noisy, dtype=torch.float32)
     out = np.empty((h, w), dtype=np.float64)
@@ -108,7 +113,7 @@ def denoise_tensor(model: FFDNetDenoiser, noisy: np.ndarray, sigma: float, *, ti
             piece = model(x[t0:t1, l0:l1][None, None], sigma)[0, 0].double().numpy()  # (h', w')
             bottom, right = min(top + tile, h), min(left + tile, w)
             out[top:bottom, left:right] = piece[top - t0:bottom - t0, left - l0:right - l0]
-    return out
+    return out[PAD:PAD + h0, PAD:PAD + w0]
 
 
 def denoise(image, method: str = "cnn", sigma: float | None = None, *, weights: str | os.PathLike | None = None,

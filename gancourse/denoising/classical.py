@@ -56,6 +56,8 @@ def wavelet(noisy: np.ndarray, sigma: float) -> np.ndarray:
     """BayesShrink soft thresholding of a db1 wavelet decomposition, told the true σ."""
     from skimage.restoration import denoise_wavelet
 
+    if sigma == 0:  # no noise: BayesShrink's threshold would be 0/0 (NaN)
+        return np.array(noisy, dtype=np.float64)
     return denoise_wavelet(noisy, sigma=sigma / 255.0, method="BayesShrink", mode="soft",
                            rescale_sigma=False)
 

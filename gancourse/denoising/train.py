@@ -291,6 +291,7 @@ def train_denoiser(
             d_opt.load_state_dict(state["d_optimizer"])
         step, elapsed, log_rows = state["step"], state["elapsed"], list(state["log"])
     validation = held_out_images() if validation is None else validation
+    init_desc = state.get("init_from") if state is not None else (None if init_from is None else str(init_from))
 
     # -- 2. the two losses of this objective, as notebook 03-04's steps expect them ---------
     if config.objective == "gan":
@@ -307,7 +308,7 @@ def train_denoiser(
             "config": dataclasses.asdict(config), "step": step, "elapsed": elapsed, "log": log_rows,
             "generator": {k: v.detach().cpu() for k, v in generator.state_dict().items()},
             "schedule": schedule.state_dict(), "sampler": sampler.state_dict(),
-            "torch_rng": torch.get_rng_state(), "data": data_desc, "device": str(dev),
+            "torch_rng": torch.get_rng_state(), "data": data_desc, "device": str(dev), "init_from": init_desc,
             "torch": str(torch.__version__), "threads": torch.get_num_threads(),
         }
         optimizers = {"g_optimizer": g_opt.state_dict()}
@@ -409,7 +410,7 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, com
         "objective": state["config"]["objective"], "command": command, "data": state["data"],
         "steps": state["step"], "schedule_steps": state["config"]["steps"],
         "wall_minutes": round(state["elapsed"] / 60.0, 1), "device": state["device"],
-        "threads": state.get("threads"), "torch": state["torch"],
+        "threads": state.get("threads"), "torch": state["torch"], "init_from": state.get("init_from"),
         "val_psnr_sigma25": last["val_psnr_25"], "val_images": "held-out photographs (logged, not selected on)",
     }
     _save(out, {"config": state["config"], "generator": state["generator"], "manifest": manifest,
