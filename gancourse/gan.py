@@ -270,6 +270,18 @@ def optimal_discriminator(p_data, p_gen):
 # --------------------------------------------------------------------------------------
 
 
+def _check_step_optimizer(optimizer, module: nn.Module, player: str) -> None:
+    """Refuse an optimizer that does not move ``module`` (say, the other player's), cheaply: every step calls it."""
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"expected the {player}'s torch.optim.Optimizer, got {type(optimizer).__name__}")
+    first = optimizer.param_groups[0]["params"][0]
+    if not any(p is first for p in module.parameters()):
+        raise ValueError(
+            f"this optimizer does not hold the {player}'s parameters (is it the other player's?); pass the one "
+            f"built from {player}.parameters(), so that this step moves the {player} only"
+        )
+
+
 def _run_generator(generator: nn.Module, z) -> torch.Tensor:
     """``G(z)``; a tuple ``z`` is unpacked, ``G(*z)``, for a generator with several inputs."""
     return generator(*z) if isinstance(z, tuple) else generator(z)
@@ -312,6 +324,7 @@ def discriminator_step(
         ``loss`` (including the penalty), ``real_score`` and ``fake_score`` (mean raw
         scores), and ``penalty`` when one is given.
     """
+    _check_step_optimizer(optimizer, discriminator, "discriminator")
     optimizer.zero_grad()
     # .detach() cuts x_fake from the generator's graph: this step updates D only, so no
     # gradient should flow into G (it would be wasted work, and would pile up in G's .grad).
@@ -378,6 +391,7 @@ def generator_step(
     """
     if discriminator is None and extra is None:
         raise ValueError("generator_step needs a discriminator, an extra loss, or both; got neither")
+    _check_step_optimizer(optimizer, generator, "generator")
     optimizer.zero_grad()
     # No .detach() here: the loss must reach G's weights *through* D.
     x_fake = _run_generator(generator, z)

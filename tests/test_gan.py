@@ -229,7 +229,8 @@ def test_discriminator_step_adds_the_penalty():
         assert not x_fake.requires_grad
         return 10 * discriminator.b**2 + 0.25
 
-    plain = discriminator_step(IdentityDiscriminator(), ZeroGenerator(), X_REAL, Z, sgd(disc), discriminator_loss)
+    other = IdentityDiscriminator()  # a fresh copy, stepped with its own optimizer
+    plain = discriminator_step(other, ZeroGenerator(), X_REAL, Z, sgd(other), discriminator_loss)
     out = discriminator_step(disc, gen, X_REAL, Z, sgd(disc), discriminator_loss, penalty=penalty)
     assert out["penalty"] == pytest.approx(0.25)
     assert out["loss"] == pytest.approx(plain["loss"] + 0.25, rel=1e-6)

@@ -79,3 +79,14 @@ def test_unconditional_callers_are_unchanged():
     g, d = nn.Linear(2, 3), Linear()
     out = generator_step(d, g, torch.randn(5, 2), torch.optim.SGD(g.parameters(), lr=0.0))
     assert set(out) == {"loss", "fake_score", "grad_norm"}
+
+
+def test_a_step_refuses_the_other_players_optimizer():
+    g, d = Scale(), Linear()
+    z = (torch.ones(2, 3), torch.zeros(2))
+    with pytest.raises(ValueError, match="discriminator's parameters"):
+        discriminator_step(d, g, torch.ones(2, 3), z, torch.optim.SGD(g.parameters(), lr=0.1))
+    with pytest.raises(ValueError, match="generator's parameters"):
+        generator_step(d, g, z, torch.optim.SGD(d.parameters(), lr=0.1))
+    with pytest.raises(TypeError, match="Optimizer"):
+        generator_step(d, g, z, "adam")
