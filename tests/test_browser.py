@@ -57,7 +57,7 @@ def _missing() -> str | None:
 if _missing():
     pytest.skip(_missing(), allow_module_level=True)
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from gancourse.explorers import CrossEntropyExplorer  # noqa: E402
 
@@ -222,6 +222,9 @@ def test_notebook_01_explorer_slider_moves_with_the_keyboard(browser, lab):
         arg=[cell.element_handle(), before_src], timeout=60_000)
     wait_until_idle(page, 60_000)
     after_src = settled_src(cell)
+    # under load JupyterLab may re-render the widget (an empty readout for a moment): wait for a number
+    cell.scroll_into_view_if_needed()
+    expect(readout).to_have_text(re.compile(r"^\s*-?\d+(\.\d+)?\s*$"), timeout=30_000)
     after_value = readout.inner_text()
     cell.screenshot(path=ARTIFACTS / "01_explorer_after.png")
     assert float(after_value) > float(before_value), (before_value, after_value)

@@ -77,3 +77,11 @@ def test_patch_discriminator_treats_samples_independently():
     d = PatchDiscriminator(features=8)  # no batch norm: safe for the gradient penalty
     x = torch.rand(4, 1, 32, 32)
     assert torch.allclose(d(x)[1:2], d(x[1:2]), atol=1e-6)
+
+
+def test_patch_discriminator_receptive_field_is_54_pixels():
+    d = PatchDiscriminator(features=4)
+    x = torch.rand(1, 1, 128, 128, requires_grad=True)
+    d.patch_scores(x)[0, 0, 8, 8].backward()  # one patch score, away from the borders
+    rows = (x.grad[0, 0].abs().sum(dim=1) > 0).nonzero()
+    assert int(rows.max() - rows.min() + 1) == 54

@@ -411,7 +411,7 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, com
         "steps": state["step"], "schedule_steps": state["config"]["steps"],
         "wall_minutes": round(state["elapsed"] / 60.0, 1), "device": state["device"],
         "threads": state.get("threads"), "torch": state["torch"], "init_from": state.get("init_from"),
-        "val_psnr_sigma25": last["val_psnr_25"], "val_images": "held-out photographs (logged, not selected on)",
+        "val_psnr_sigma25": last["val_psnr_25"], "patches_per_s": last.get("patches_per_s"), "val_images": "held-out photographs (logged, not selected on)",
     }
     _save(out, {"config": state["config"], "generator": state["generator"], "manifest": manifest,
                 "log": state["log"]})
