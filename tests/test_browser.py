@@ -187,6 +187,27 @@ def dismiss_news(page: Page) -> None:
         pass
 
 
+def one_retry(test):
+    """Run a browser test a second time if the first attempt fails.
+
+    On a loaded 2-core machine JupyterLab sometimes renders a widget late and a wait times
+    out although the course is fine; a real fault fails both attempts. The first failure is
+    printed, so a flaky pass is visible in the log.
+    """
+    import functools
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        try:
+            return test(*args, **kwargs)
+        except Exception as exc:  # playwright timeouts, assertions, empty readouts
+            print(f"{test.__name__}: first attempt failed ({type(exc).__name__}: {str(exc)[:200]}); retrying once")
+            return test(*args, **kwargs)
+
+    return wrapper
+
+
+@one_retry
 def test_notebook_01_explorer_slider_moves_with_the_keyboard(browser, lab):
     page = open_notebook(browser, lab, "01_cross_entropy.ipynb")
     # Run > Run All Cells, from the menu bar as a person would
@@ -205,6 +226,8 @@ def test_notebook_01_explorer_slider_moves_with_the_keyboard(browser, lab):
     readout = slider.locator(".widget-readout")
     figure = cell.locator(".jp-OutputArea-output img").first
     figure.wait_for()
+    number = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
+    expect(readout).to_have_text(number, timeout=30_000)  # the widget may render its readout late under load
     before_value, before_src = readout.inner_text(), figure.get_attribute("src")
     cell.screenshot(path=ARTIFACTS / "01_explorer_before.png")
 
@@ -224,7 +247,7 @@ def test_notebook_01_explorer_slider_moves_with_the_keyboard(browser, lab):
     after_src = settled_src(cell)
     # under load JupyterLab may re-render the widget (an empty readout for a moment): wait for a number
     cell.scroll_into_view_if_needed()
-    expect(readout).to_have_text(re.compile(r"^\s*-?\d+(\.\d+)?\s*$"), timeout=30_000)
+    expect(readout).to_have_text(number, timeout=30_000)
     after_value = readout.inner_text()
     cell.screenshot(path=ARTIFACTS / "01_explorer_after.png")
     assert float(after_value) > float(before_value), (before_value, after_value)
@@ -245,6 +268,7 @@ def _steps(page: Page) -> tuple[int, int]:
     return int(d), int(g)
 
 
+@one_retry
 def test_notebook_03_live_view_plays_and_pauses(browser, lab):
     page = open_notebook(browser, lab, "03_gan_loop.ipynb")
     run_cells(page, ["import gancourse as gc", "live.LiveView("])
