@@ -57,7 +57,7 @@ def _missing() -> str | None:
 if _missing():
     pytest.skip(_missing(), allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from gancourse.explorers import CrossEntropyExplorer  # noqa: E402
 
@@ -207,6 +207,19 @@ def one_retry(test):
     return wrapper
 
 
+NUMBER = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
+
+
+def read_number(locator, timeout: float = 30.0) -> str:
+    """The locator's text once it reads as a number: under load a widget re-renders and is briefly empty."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = locator.inner_text().strip()
+        if NUMBER.match(text) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
+
+
 @one_retry
 def test_notebook_01_explorer_slider_moves_with_the_keyboard(browser, lab):
     page = open_notebook(browser, lab, "01_cross_entropy.ipynb")
@@ -226,9 +239,7 @@ def test_notebook_01_explorer_slider_moves_with_the_keyboard(browser, lab):
     readout = slider.locator(".widget-readout")
     figure = cell.locator(".jp-OutputArea-output img").first
     figure.wait_for()
-    number = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
-    expect(readout).to_have_text(number, timeout=30_000)  # the widget may render its readout late under load
-    before_value, before_src = readout.inner_text(), figure.get_attribute("src")
+    before_value, before_src = read_number(readout), figure.get_attribute("src")
     cell.screenshot(path=ARTIFACTS / "01_explorer_before.png")
 
     handle = slider.locator(".noUi-handle").first
@@ -247,13 +258,13 @@ def test_notebook_01_explorer_slider_moves_with_the_keyboard(browser, lab):
     after_src = settled_src(cell)
     # under load JupyterLab may re-render the widget (an empty readout for a moment): wait for a number
     cell.scroll_into_view_if_needed()
-    expect(readout).to_have_text(number, timeout=30_000)
-    after_value = readout.inner_text()
+    after_value = read_number(readout)
     cell.screenshot(path=ARTIFACTS / "01_explorer_after.png")
     assert float(after_value) > float(before_value), (before_value, after_value)
     assert after_src != before_src
     # the picture is exactly the one the explorer draws for the values the sliders now read
-    values = [float(v) for v in cell.locator(".widget-slider .widget-readout").all_inner_texts()]
+    readouts = cell.locator(".widget-slider .widget-readout")
+    values = [float(read_number(readouts.nth(i))) for i in range(readouts.count())]
     expected = CrossEntropyExplorer(p=[0.5, 0.3, 0.2], q_weights=[0.1, 0.3, 0.6])
     for slider_widget, value in zip(expected.sliders, values, strict=True):
         slider_widget.value = value

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from ..gan import discriminator_loss, discriminator_step, generator_step, nonsaturating_generator_loss
-from ..runtime import pick_device, progress
+from ..runtime import pick_device, progress, save_checkpoint
 from ..wgan import critic_loss, generator_wasserstein_loss, penalty_hook
 from .images import (
     BUNDLED_TRAINING_IMAGES,
@@ -178,11 +178,8 @@ def validate(generator: FFDNetDenoiser, images: dict[str, np.ndarray], sigma: fl
 
 
 def _save(path: Path, state: dict) -> None:
-    """Write ``state`` atomically: to a temporary file beside ``path``, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    """Write ``state`` atomically and check it loads back (:func:`gancourse.runtime.save_checkpoint`)."""
+    save_checkpoint(state, path, overwrite=True)
 
 
 def _optim_path(path: Path) -> Path:
