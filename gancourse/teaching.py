@@ -29,6 +29,7 @@ from .references import Paper, find_citations, format_reference, lookup
 
 __all__ = [
     "GLOSSARY_FILE",
+    "RISE_SETTINGS",
     "SLIDE_TYPES",
     "apply_teaching_layer",
     "cited_papers",
@@ -117,6 +118,13 @@ def slide_type(cell, previous, *, first_code: bool) -> str:
     return "fragment"
 
 
+#: Live-slide settings that jupyterlab-rise reads from a notebook's metadata. Its default
+#: theme ("simple") loads its fonts from fonts.googleapis.com; reveal.js's "white" theme
+#: ships its font, so a slide show makes no request off the machine (tests/test_browser.py).
+#: ``scroll``: a slide taller than the screen (a figure under its code) scrolls.
+RISE_SETTINGS = {"theme": "white", "scroll": True}
+
+
 def _make_cell(cell_id: str, kind: str, source: str):
     cell = nbformat.v4.new_markdown_cell(source)
     cell.id = cell_id
@@ -138,8 +146,9 @@ def apply_teaching_layer(nb, name: str = "the notebook"):
     -------
     nbformat.NotebookNode
         The glossary link is the second cell (after the title cell), the References section the
-        last; every cell carries ``metadata.slideshow.slide_type``. Sources, outputs and
-        execution counts of the other cells are unchanged.
+        last; every cell carries ``metadata.slideshow.slide_type``, and the notebook's
+        ``metadata.rise`` holds :data:`RISE_SETTINGS`. Sources, outputs and execution counts
+        of the other cells are unchanged.
     """
     if not nb.cells or nb.cells[0].cell_type != "markdown":
         raise ValueError(f"{name}: expected a first markdown cell with the title, got "
@@ -157,4 +166,5 @@ def apply_teaching_layer(nb, name: str = "the notebook"):
         if kind != "skip":
             previous = cell
     nb.cells = cells
+    nb.metadata["rise"] = dict(RISE_SETTINGS)
     return nb

@@ -7,13 +7,16 @@ The test starts its own ``jupyter lab`` on 127.0.0.1 on a free port, on copies o
   keyboard, check that its readout and the figure below it changed.
 - Notebook 03: run the set-up cell and the live training view, press play, check that the
   step counter advances, press pause, check that it stops.
+- Live slides (jupyterlab-rise): in notebook 01, run the set-up cell, press Alt+R, run the
+  explorer on its slide, move a slider, check that the readout and the figure changed, and
+  that the slide show asked nothing of any address but the local server.
 
 Screenshots go to build/test-artifacts/browser/ (ignored by git). It uses Debian's
 ``chromium`` (``apt-get install -y chromium``; ``.ci/run`` installs it when missing) through
 Playwright's ``executable_path``: Playwright's own browser downloads are not used. Without
 Chromium or Playwright the test skips and says why.
 
-    .venv/bin/python -m pytest tests/test_browser.py -v      # about 85 s on a loaded 2-core machine
+    .venv/bin/python -m pytest tests/test_browser.py -v      # about 2.5 min on a busy 2-core machine
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ def _missing() -> str | None:
 if _missing():
     pytest.skip(_missing(), allow_module_level=True)
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Frame, Page, sync_playwright  # noqa: E402
 
 from gancourse.explorers import CrossEntropyExplorer  # noqa: E402
 
@@ -78,7 +81,7 @@ def lab():
     either: the view must find JupyterLab live by itself, as it does for a student.
     """
     work = Path(tempfile.mkdtemp(prefix="gancourse-browser-"))
-    for name in NOTEBOOKS:
+    for name in NOTEBOOKS + ["rise.css"]:  # rise.css: the live slides' style, beside the notebooks
         shutil.copy(ROOT / "notebooks" / name, work / name)
     port, token = _free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k != "GANCOURSE_HEADLESS"}  # live widgets, not static frames
@@ -131,7 +134,8 @@ def open_notebook(browser, lab, name: str) -> Page:
     base, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
-    page.goto(f"{base}/lab/tree/{name}?token={token}")
+    # reset: a fresh layout, not the one the previous page left (e.g. a slide show beside it)
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
     # the notebook is open and its kernel has started
     page.wait_for_function(
         """name => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -220,6 +224,65 @@ def read_number(locator, timeout: float = 30.0) -> str:
         time.sleep(0.2)
 
 
+def assert_picture_shows_sliders(cell, src: str) -> None:
+    """The explorer's picture is exactly the one it draws for the values its sliders read."""
+    readouts = cell.locator(".widget-slider .widget-readout")
+    values = [float(read_number(readouts.nth(i))) for i in range(readouts.count())]
+    expected = CrossEntropyExplorer(p=[0.5, 0.3, 0.2], q_weights=[0.1, 0.3, 0.6])
+    for slider_widget, value in zip(expected.sliders, values, strict=True):
+        slider_widget.value = value
+    assert base64.b64decode(src.split(",", 1)[1]) == expected.image().data, (
+        f"the figure does not show the state of the sliders {values}")
+
+
+def move_first_slider(page: Page, frame, cell, name: str, settle, mouse: bool = False) -> None:
+    """Press → five times on the explorer's first slider (or, with ``mouse``, drag its handle
+    right, as a presenter would: on a slide reveal.js takes the arrow keys); check the readout
+    and the picture.
+
+    ``frame`` is where the cell lives (the page, or the slide show's iframe); screenshots
+    ``{name}_before.png`` and ``{name}_after.png`` go to the artifacts folder; ``settle()``
+    waits until the kernel has handled every value sent.
+    """
+    cell.scroll_into_view_if_needed()
+    slider = cell.locator(".widget-slider", has_text="q weight 0").first
+    readout = slider.locator(".widget-readout")
+    figure = cell.locator(".jp-OutputArea-output img").first
+    figure.wait_for()
+    before_value, before_src = read_number(readout), figure.get_attribute("src")
+    cell.screenshot(path=ARTIFACTS / f"{name}_before.png")
+
+    handle = slider.locator(".noUi-handle").first
+    if mouse:
+        box = handle.bounding_box()  # in the page's coordinates, also inside the slide show's iframe
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 40, y, steps=8)
+        page.mouse.up()
+    else:
+        handle.focus()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+    frame.wait_for_function("([el, old]) => el.textContent.trim() !== old",
+                            arg=[readout.element_handle(), before_value], timeout=10_000)
+    # the kernel redraws the figure and replaces the picture (a new <img> element) for each
+    # value it receives; wait until it has handled the last one and the picture has settled
+    frame.wait_for_function(
+        """([cell, old]) => { const img = cell.querySelector('.jp-OutputArea-output img');
+                              return img && img.getAttribute('src') !== old; }""",
+        arg=[cell.element_handle(), before_src], timeout=60_000)
+    settle()
+    after_src = settled_src(cell)
+    # under load JupyterLab may re-render the widget (an empty readout for a moment): wait for a number
+    cell.scroll_into_view_if_needed()
+    after_value = read_number(readout)
+    cell.screenshot(path=ARTIFACTS / f"{name}_after.png")
+    assert float(after_value) > float(before_value), (before_value, after_value)
+    assert after_src != before_src
+    assert_picture_shows_sliders(cell, after_src)
+
+
 @one_retry
 def test_notebook_01_explorer_slider_moves_with_the_keyboard(browser, lab):
     page = open_notebook(browser, lab, "01_cross_entropy.ipynb")
@@ -234,42 +297,99 @@ def test_notebook_01_explorer_slider_moves_with_the_keyboard(browser, lab):
         "a cell raised: " + " | ".join(errors.all_inner_texts())[:500])
 
     cell = page.locator(".jp-CodeCell", has=page.locator(".widget-slider")).first
-    cell.scroll_into_view_if_needed()
-    slider = cell.locator(".widget-slider", has_text="q weight 0").first
-    readout = slider.locator(".widget-readout")
-    figure = cell.locator(".jp-OutputArea-output img").first
-    figure.wait_for()
-    before_value, before_src = read_number(readout), figure.get_attribute("src")
-    cell.screenshot(path=ARTIFACTS / "01_explorer_before.png")
+    move_first_slider(page, page, cell, "01_explorer", settle=lambda: wait_until_idle(page, 60_000))
+    page.close()
 
-    handle = slider.locator(".noUi-handle").first
-    handle.focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowRight")
-    page.wait_for_function("([el, old]) => el.textContent.trim() !== old",
-                           arg=[readout.element_handle(), before_value], timeout=10_000)
-    # the kernel redraws the figure and replaces the picture (a new <img> element) for each
-    # value it receives; wait until it has handled the last one and the picture has settled
-    page.wait_for_function(
-        """([cell, old]) => { const img = cell.querySelector('.jp-OutputArea-output img');
-                              return img && img.getAttribute('src') !== old; }""",
-        arg=[cell.element_handle(), before_src], timeout=60_000)
-    wait_until_idle(page, 60_000)
-    after_src = settled_src(cell)
-    # under load JupyterLab may re-render the widget (an empty readout for a moment): wait for a number
-    cell.scroll_into_view_if_needed()
-    after_value = read_number(readout)
-    cell.screenshot(path=ARTIFACTS / "01_explorer_after.png")
-    assert float(after_value) > float(before_value), (before_value, after_value)
-    assert after_src != before_src
-    # the picture is exactly the one the explorer draws for the values the sliders now read
-    readouts = cell.locator(".widget-slider .widget-readout")
-    values = [float(read_number(readouts.nth(i))) for i in range(readouts.count())]
-    expected = CrossEntropyExplorer(p=[0.5, 0.3, 0.2], q_weights=[0.1, 0.3, 0.6])
-    for slider_widget, value in zip(expected.sliders, values, strict=True):
-        slider_widget.value = value
-    assert base64.b64decode(after_src.split(",", 1)[1]) == expected.image().data, (
-        f"the figure does not show the state of the sliders {values}")
+
+def kernel_idle(lab, name: str, timeout_s: float = 60.0) -> None:
+    """Wait until the server reports the kernel of notebook ``name`` idle (no front end needed)."""
+    import json
+
+    base, token = lab
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=10) as r:
+            states = [x["kernel"]["execution_state"] for x in json.load(r) if x["path"] == name]
+        if states == ["idle"]:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the kernel of {name} is still {states} after {timeout_s:.0f} s")
+        time.sleep(0.5)
+
+
+def slide_show(page: Page) -> Frame:
+    """The jupyterlab-rise slide show that Alt+R opened beside the notebook, once it is built."""
+    deadline = time.monotonic() + 60
+    while not (frames := [f for f in page.frames if "/rise/" in f.url]):
+        if time.monotonic() > deadline:
+            raise AssertionError("Alt+R opened no slide show (no /rise/ frame)")
+        page.wait_for_timeout(250)  # lets Playwright take in the new frame (time.sleep would not)
+    frames[0].wait_for_selector(".reveal .slides section", timeout=90_000)
+    return frames[0]
+
+
+def show_cell(page: Page, frame: Frame, needle: str):
+    """Go to the slide of the code cell whose source contains ``needle``; reveal it if a fragment."""
+    where = frame.evaluate(
+        """needle => { const cell = [...document.querySelectorAll('.reveal .jp-CodeCell')]
+                                      .find(c => c.textContent.includes(needle));
+                       if (!cell) return null;
+                       const slide = cell.closest('section'), stack = slide.parentElement.closest('section');
+                       const top = [...document.querySelectorAll('.reveal .slides > section')];
+                       return stack ? [top.indexOf(stack), [...stack.children].indexOf(slide)]
+                                    : [top.indexOf(slide), 0]; }""", needle)
+    assert where is not None, f"no cell on the slides contains {needle!r}"
+    frame.evaluate("([h, v]) => { location.hash = `#/${h}/${v}`; }", where)
+    frame.locator("section.present .jp-MarkdownCell").first.click()  # focus the slide show
+    page.keyboard.press("Escape")  # command mode: Space steps through the fragments
+    cell = frame.locator(".reveal .jp-CodeCell", has_text=needle).first
+    for _ in range(10):
+        if cell.locator(".jp-InputArea").is_visible():
+            return cell
+        page.keyboard.press("Space")
+        page.wait_for_timeout(500)
+    raise AssertionError(f"the cell with {needle!r} stayed hidden on slide {where}")
+
+
+@one_retry
+def test_notebook_01_explorer_works_on_a_live_rise_slide(browser, lab):
+    """A lecturer's path (README, "Live slides"): the set-up cell in the notebook, Alt+R, the
+    explorer run on its slide with Ctrl+Enter, a slider moved with the keyboard."""
+    base, _ = lab
+    page = open_notebook(browser, lab, "01_cross_entropy.ipynb")
+    offsite = []  # every request that would leave the machine is recorded and refused
+
+    def local_only(route):
+        if route.request.url.startswith(base) or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            offsite.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", local_only)
+    run_cells(page, ["import gancourse as gc"])
+    dismiss_news(page)
+    page.locator(".jp-Notebook").first.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Alt+r")
+    frame = slide_show(page)
+    cell = show_cell(page, frame, "CrossEntropyExplorer(")
+    assert cell.locator(".widget-slider").count() == 0, "the saved notebook already shows live sliders"
+    cell.locator(".jp-InputArea").click()
+    page.keyboard.press("Control+Enter")  # run the cell and stay on the slide
+    try:
+        cell.locator(".widget-slider").nth(2).wait_for(timeout=60_000)
+    except Exception:
+        page.screenshot(path=ARTIFACTS / "01_rise_failure.png")
+        raise AssertionError("the explorer's sliders did not render on the slide: " +
+                             " | ".join(cell.locator(".jp-OutputArea-output").all_inner_texts())[:300]) from None
+    move_first_slider(page, frame, cell, "01_rise", settle=lambda: kernel_idle(lab, "01_cross_entropy.ipynb"),
+                      mouse=True)
+    page.screenshot(path=ARTIFACTS / "01_rise_slide.png")
+    heading = frame.locator("section.present h2").first
+    assert heading.evaluate("h => getComputedStyle(h).textTransform") == "none", (
+        "slide headings are transformed (capitals would turn $q$ into Q): is notebooks/rise.css loaded?")
+    assert not offsite, f"the slide show asked for addresses off this machine: {offsite}"
     page.close()
 
 

@@ -80,6 +80,8 @@ def test_slide_rules_on_a_small_notebook():
     assert out.cells[-1].source.startswith("## References")
     assert "[arXiv:1406.2661](https://arxiv.org/abs/1406.2661)" in out.cells[-1].source
     assert "slideshow" not in nb.cells[0].metadata  # the input is not modified
+    # live slides (jupyterlab-rise) in reveal.js's white theme, whose font is local
+    assert out.metadata.rise == {"theme": "white", "scroll": True} and "rise" not in nb.metadata
 
 
 def test_a_notebook_without_citations_still_gets_a_references_section():
