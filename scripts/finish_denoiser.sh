@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Finish training notebook 05's shipped denoisers, unattended and resumable.
+#
+#   GANCOURSE_THREADS=2 nohup scripts/finish_denoiser.sh > logs/finish.out 2>&1 &
+#
+# Run it again after an interruption (a session ending, a reboot) and it goes on from the
+# last checkpoint of the stage it was in; finished stages are skipped. The checkpoints live
+# in data/training/ (each file under 5 MB): commit them as they appear so that the next
+# session can continue. Stages, in order:
+#
+#   1. data/training/cnn.pt          the long pixel-loss run (14,000 steps, lr 1e-3 -> 1e-5);
+#                                    started with the command in data/weights/cnn.pt's manifest
+#   2. data/training/ft_cnn.pt       control: the same fine-tune as 3 without the adversarial
+#                                    term, so that "cnn" and "gan"/"wgan" see the same steps
+#   3. data/training/ft_{gan,wgan}_<lambda>.pt   SRGAN-style fine-tunes from stage 1, one per
+#                                    adversarial weight lambda in $LAMBDAS
+#
+# It trains only; choosing lambda, exporting data/weights/*.pt and running the benchmark
+# are done by hand afterwards (the manifests then record these commands).
+#
+# Settings (environment): PY (python, default .venv/bin/python), FT_STEPS (500), FT_LR (1e-4),
+# LAMBDAS ("1e-2 5e-2"), TRAINING (data/training), DRY_RUN=1 prints the commands instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PY:-.venv/bin/python}
+TRAINING=${TRAINING:-data/training}
+FT_STEPS=${FT_STEPS:-500}
+FT_LR=${FT_LR:-1e-4}
+LAMBDAS=${LAMBDAS:-"1e-2 5e-2"}
+mkdir -p logs
+
+# "<step> <steps>" of a checkpoint: how far it is, and how long its schedule
+progress() {
+    "$PY" -c 'import sys, torch
+s = torch.load(sys.argv[1], map_location="cpu", weights_only=True)
+print(s["step"], s["config"]["steps"])' "$1"
+}
+
+# stage OUT [train-denoiser options]: resume OUT if it is unfinished, start it if it is missing
+stage() {
+    local out=$1 step total
+    shift
+    local cmd=("$PY" -m gancourse train-denoiser)
+    if [[ -f $out ]]; then
+        read -r step total < <(progress "$out")
+        if ((step >= total)); then
+            echo "$out: finished ($step of $total steps)"
+            return 0
+        fi
+        echo "$out: at step $step of $total, resuming"
+        cmd+=(--resume "$out")
+    else
+        echo "$out: starting"
+        cmd+=("$@")
+    fi
+    cmd+=(--out "$out" --log "logs/$(basename "$out" .pt).jsonl")
+    if [[ ${DRY_RUN:-0} == 1 ]]; then
+        echo "would run: ${cmd[*]}"
+    else
+        "${cmd[@]}"
+    fi
+}
+
+main=$TRAINING/cnn.pt
+if [[ ! -f $main ]]; then
+    echo "expected the long cnn run's checkpoint at $main; start it with the command in data/weights/cnn.pt's manifest" >&2
+    exit 2
+fi
+stage "$main"
+if [[ ${DRY_RUN:-0} != 1 ]]; then
+    read -r step total < <(progress "$main")
+    ((step >= total)) || { echo "$main stopped at step $step of $total; run this script again" >&2; exit 1; }
+fi
+stage "$TRAINING/ft_cnn.pt" --objective cnn --init-from "$main" --steps "$FT_STEPS" --lr "$FT_LR"
+for lambda in $LAMBDAS; do
+    for objective in gan wgan; do
+        stage "$TRAINING/ft_${objective}_${lambda}.pt" --objective "$objective" --init-from "$main" \
+            --steps "$FT_STEPS" --lr "$FT_LR" --adv-weight "$lambda"
+    done
+done
+echo "all stages finished; next: choose lambda, export data/weights/*.pt, run benchmarks/denoise.py"
