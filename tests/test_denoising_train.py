@@ -103,3 +103,19 @@ def test_exported_weights_load_and_denoise(tmp_path, cnn_checkpoint):
     assert not model.training
     out = denoise(np.full((20, 17), 0.5), "cnn", sigma=25, weights=tmp_path / "w.pt")
     assert out.shape == (20, 17) and np.isfinite(out).all()
+
+
+def test_a_fine_tune_and_its_weights_keep_a_frozen_record_of_their_start(tmp_path, _train, cnn_checkpoint):
+    start = T.load_state(cnn_checkpoint, with_optimizer=False)
+    fine = _train(tmp_path, "gan.pt", steps=2, config={"objective": "gan"}, init_from=cnn_checkpoint)
+    record = fine["pretrain"]
+    assert record["checkpoint"] == str(cnn_checkpoint) and record["objective"] == "cnn"
+    assert (record["step"], record["steps"]) == (6, 6)
+    assert repr(record["log"]) == repr(start["log"])  # repr: the step-0 row's train_mse is nan
+    T.export_weights(tmp_path / "gan.pt", tmp_path / "gan_w.pt", command="pytest")
+    shipped = torch.load(tmp_path / "gan_w.pt", map_location="cpu", weights_only=True)
+    assert repr(shipped["pretrain"]) == repr(record)
+    # a fine-tune from shipped weights passes their record on; a run from scratch has none
+    again = _train(tmp_path, "gan2.pt", steps=1, config={"objective": "gan"}, init_from=tmp_path / "gan_w.pt")
+    assert repr(again["pretrain"]) == repr(record)
+    assert T.load_state(cnn_checkpoint)["pretrain"] is None

@@ -11,7 +11,7 @@ import numpy as np
 from .api import denoise
 from .images import add_noise, high_frequency_ratio, psnr, ssim
 
-__all__ = ["noise_models", "show_images", "compare_methods", "plot_learning_curve", "plot_tradeoff",
+__all__ = ["noise_models", "show_images", "compare_methods", "plot_learning_curve", "plot_tradeoff", "label_groups",
            "run_cli", "results_table"]
 
 
@@ -117,17 +117,42 @@ def plot_learning_curve(log_rows, *, reference: dict[str, float] | None = None, 
     return ax
 
 
+def label_groups(points: dict[str, tuple[float, float]], *, x_tol: float, y_tol: float) -> list[tuple[str, float, float]]:
+    """Merge the labels of points that would print on top of each other.
+
+    ``points`` maps a name to its (x, y); two points closer than ``x_tol`` in x *and*
+    ``y_tol`` in y share one label, "a / b", placed at the first one. Returns
+    (label, x, y) triples in the order the names came.
+    """
+    groups: list[list[str]] = []
+    for name, (x, y) in points.items():
+        for group in groups:
+            gx, gy = points[group[0]]
+            if abs(x - gx) < x_tol and abs(y - gy) < y_tol:
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    return [(" / ".join(g), *points[g[0]]) for g in groups]
+
+
 def plot_tradeoff(rows, *, sigma: float = 25.0, ax=None):
-    """The perception–distortion picture: PSNR (distortion) against texture kept, one point per method."""
+    """The perception–distortion picture: PSNR (distortion) against texture kept, one point per method.
+
+    Methods whose points (nearly) coincide share one label, e.g. "cnn / gan / wgan".
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.6))
-    for r in rows:
-        if r["sigma"] != sigma or r["method"] == "noisy":
-            continue
-        ax.scatter(r["hf_ratio"], r["psnr"], s=30)
-        ax.annotate(r["method"], (r["hf_ratio"], r["psnr"]), textcoords="offset points", xytext=(4, 3), fontsize=8)
+    points = {r["method"]: (r["hf_ratio"], r["psnr"]) for r in rows if r["sigma"] == sigma and r["method"] != "noisy"}
+    for x, y in points.values():
+        ax.scatter(x, y, s=30)
+    xs, ys = [p[0] for p in points.values()], [p[1] for p in points.values()]
+    x_tol = 0.06 * (max(xs) - min(xs) or 1.0)  # about a label's size at this figure's scale
+    y_tol = 0.06 * (max(ys) - min(ys) or 1.0)
+    for label, x, y in label_groups(points, x_tol=x_tol, y_tol=y_tol):
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(4, 3), fontsize=8)
     ax.axvline(1.0, color="grey", lw=0.8, ls=":")
     ax.set_xlabel("texture kept (high-frequency energy / clean's; 1 = clean)")
     ax.set_ylabel("PSNR (dB)")

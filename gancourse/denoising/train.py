@@ -289,6 +289,7 @@ def train_denoiser(
         step, elapsed, log_rows = state["step"], state["elapsed"], list(state["log"])
     validation = held_out_images() if validation is None else validation
     init_desc = state.get("init_from") if state is not None else (None if init_from is None else str(init_from))
+    pretrain = state.get("pretrain") if state is not None else (None if init_from is None else pretrain_record(init_from))
 
     # -- 2. the two losses of this objective, as notebook 03-04's steps expect them ---------
     if config.objective == "gan":
@@ -306,7 +307,7 @@ def train_denoiser(
             "generator": {k: v.detach().cpu() for k, v in generator.state_dict().items()},
             "schedule": schedule.state_dict(), "sampler": sampler.state_dict(),
             "torch_rng": torch.get_rng_state(), "data": data_desc, "device": str(dev), "init_from": init_desc,
-            "torch": str(torch.__version__), "threads": torch.get_num_threads(),
+            "pretrain": pretrain, "torch": str(torch.__version__), "threads": torch.get_num_threads(),
         }
         optimizers = {"g_optimizer": g_opt.state_dict()}
         if adversarial:
@@ -371,6 +372,21 @@ def train_denoiser(
     return checkpoint()
 
 
+def pretrain_record(init_from: str | os.PathLike) -> dict | None:
+    """What a fine-tune starts from, frozen: the starting run's step, schedule length and log.
+
+    ``init_from`` is a training checkpoint (its own step and validation log are taken) or a
+    shipped weights file (its ``pretrain`` record is passed on, if it has one). Stored in the
+    fine-tune's checkpoints and in its exported weights, so that the weights describe their
+    start even after that run's checkpoint has moved on.
+    """
+    obj = torch.load(init_from, map_location="cpu", weights_only=True)
+    if isinstance(obj, dict) and "step" in obj and "log" in obj:  # a train-denoiser checkpoint
+        return {"checkpoint": str(init_from), "objective": obj["config"]["objective"], "step": obj["step"],
+                "steps": obj["config"]["steps"], "log": list(obj["log"])}
+    return obj.get("pretrain") if isinstance(obj, dict) else None
+
+
 def _generator_weights(path: str | os.PathLike) -> dict:
     """The generator's state dict from a training checkpoint or a shipped weights file."""
     obj = torch.load(path, map_location="cpu", weights_only=True)
@@ -385,7 +401,8 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, com
 
     The manifest records what made the weights: the command, the data, the steps and wall
     time, the device and threads, and the validation PSNR (held-out photographs, σ = 25)
-    logged at the end. The generator is stored in float32 (about 2 MB).
+    logged at the end. The generator is stored in float32 (about 2 MB), with the run's
+    validation log and, for a fine-tune, :func:`pretrain_record` of the run it started from.
 
     Parameters
     ----------
@@ -411,5 +428,5 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, com
         "val_psnr_sigma25": last["val_psnr_25"], "patches_per_s": last.get("patches_per_s"), "val_images": "held-out photographs (logged, not selected on)",
     }
     _save(out, {"config": state["config"], "generator": state["generator"], "manifest": manifest,
-                "log": state["log"]})
+                "log": state["log"], "pretrain": state.get("pretrain")})
     return manifest

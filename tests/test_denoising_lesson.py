@@ -1,0 +1,27 @@
+"""Notebook 05's plotting helpers (gancourse.denoising.lesson)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from gancourse.denoising import lesson  # noqa: E402
+
+
+def test_label_groups_merges_only_points_that_coincide():
+    points = {"tv": (0.30, 28.9), "cnn": (0.67, 28.77), "gan": (0.65, 28.79), "wgan": (0.64, 28.80),
+              "bm3d": (0.51, 30.86)}
+    groups = lesson.label_groups(points, x_tol=0.05, y_tol=0.1)
+    assert groups == [("tv", 0.30, 28.9), ("cnn / gan / wgan", 0.67, 28.77), ("bm3d", 0.51, 30.86)]
+    # close in x alone, or in y alone, is not close: tv and cnn share a PSNR band but not texture
+    assert [g[0] for g in lesson.label_groups({"a": (0.0, 1.0), "b": (0.01, 5.0), "c": (3.0, 1.02)},
+                                              x_tol=0.05, y_tol=0.1)] == ["a", "b", "c"]
+
+
+def test_plot_tradeoff_writes_one_label_per_group_and_skips_the_noisy_input():
+    rows = [{"method": m, "sigma": s, "psnr": p, "hf_ratio": h} for m, s, p, h in [
+        ("noisy", 25.0, 20.5, 9.4), ("tv", 25.0, 28.92, 0.30), ("cnn", 25.0, 28.77, 0.67),
+        ("gan", 25.0, 28.79, 0.65), ("bm3d", 25.0, 30.86, 0.51), ("cnn", 15.0, 29.8, 1.13)]]
+    ax = lesson.plot_tradeoff(rows, sigma=25.0)
+    labels = sorted(t.get_text() for t in ax.texts)
+    assert labels == ["bm3d", "cnn / gan", "tv"]
+    assert len(ax.collections) == 4  # one point per method at sigma 25, the noisy input left out
