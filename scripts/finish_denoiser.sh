@@ -79,4 +79,4 @@ for lambda in $LAMBDAS; do
             --steps "$FT_STEPS" --lr "$FT_LR" --adv-weight "$lambda"
     done
 done
-echo "all stages finished; next: choose lambda, export data/weights/*.pt, run benchmarks/denoise.py"
+echo "all stages finished; next: choose lambda, export data/weights/*.pt with gancourse.denoising.train.export_weights (it re-estimates the batch-norm statistics: precise_bn), run benchmarks/denoise.py"

@@ -119,3 +119,51 @@ def test_a_fine_tune_and_its_weights_keep_a_frozen_record_of_their_start(tmp_pat
     again = _train(tmp_path, "gan2.pt", steps=1, config={"objective": "gan"}, init_from=tmp_path / "gan_w.pt")
     assert repr(again["pretrain"]) == repr(record)
     assert T.load_state(cnn_checkpoint)["pretrain"] is None
+
+
+class _OneNorm(torch.nn.Module):
+    """A 'generator' that is one batch-norm layer on the noisy input: its statistics can be checked by hand."""
+
+    def __init__(self):
+        super().__init__()
+        self.bn = torch.nn.BatchNorm2d(1)
+        self.scale = torch.nn.Parameter(torch.ones(1))
+
+    def forward(self, noisy, sigma):
+        return self.bn(noisy) * self.scale
+
+
+def test_precise_bn_averages_the_batch_statistics_with_equal_weight(image_folder):
+    images, _ = T.load_training_images(image_folder)
+    net = _OneNorm()
+    net.bn.running_mean.fill_(5.0)  # stale statistics, to be replaced
+    T.precise_bn(net, T.PatchSampler(images, patch=16, seed=3), batches=3, batch_size=4)
+    replay = T.PatchSampler(images, patch=16, seed=3)
+    batches = [replay(4)[1] for _ in range(3)]
+    # hand computation: the plain mean over batches of each batch's mean and unbiased variance
+    mean = torch.stack([b.mean() for b in batches]).mean()
+    var = torch.stack([b.var(unbiased=True) for b in batches]).mean()
+    assert torch.allclose(net.bn.running_mean, mean.reshape(1), atol=1e-6)
+    assert torch.allclose(net.bn.running_var, var.reshape(1), atol=1e-6)
+    assert net.bn.momentum == 0.1 and not net.training and net.scale.item() == 1.0  # weights untouched
+    with pytest.raises(ValueError, match="at least one batch"):
+        T.precise_bn(net, replay, batches=0)
+
+
+def test_each_validation_also_scores_the_weights_with_precise_statistics(cnn_checkpoint):
+    row = T.load_state(cnn_checkpoint)["log"][-1]
+    assert math.isfinite(row["val_psnr_25_precise_bn"]) and row["val_psnr_25_precise_bn"] != row["val_psnr_25"]
+
+
+def test_exported_weights_carry_precise_statistics_and_their_own_validation(tmp_path, cnn_checkpoint, image_folder):
+    from gancourse.denoising.images import held_out_images
+
+    manifest = T.export_weights(cnn_checkpoint, tmp_path / "w.pt", command="pytest", data=image_folder)
+    assert "precise_bn" in manifest["batch_norm_statistics"] and "100 batches" in manifest["batch_norm_statistics"]
+    assert manifest["val_psnr_sigma25_logged"] == T.load_state(cnn_checkpoint)["log"][-1]["val_psnr_25"]
+    model = load_denoiser("cnn", tmp_path / "w.pt")
+    assert manifest["val_psnr_sigma25"] == round(T.validate(model, held_out_images(), 25.0), 3)
+    kept = T.export_weights(cnn_checkpoint, tmp_path / "kept.pt", command="pytest", bn_batches=0)
+    assert kept["batch_norm_statistics"] == "the training run's running averages"
+    shipped = torch.load(tmp_path / "kept.pt", map_location="cpu", weights_only=True)["generator"]
+    assert all(torch.equal(v, T.load_state(cnn_checkpoint)["generator"][k]) for k, v in shipped.items())
