@@ -354,7 +354,7 @@ def show_cell(page: Page, frame: Frame, needle: str):
 @one_retry
 def test_notebook_01_explorer_works_on_a_live_rise_slide(browser, lab):
     """A lecturer's path (README, "Live slides"): the set-up cell in the notebook, Alt+R, the
-    explorer run on its slide with Ctrl+Enter, a slider moved with the keyboard."""
+    explorer run on its slide with Ctrl+Enter, a slider dragged with the mouse."""
     base, _ = lab
     page = open_notebook(browser, lab, "01_cross_entropy.ipynb")
     offsite = []  # every request that would leave the machine is recorded and refused
