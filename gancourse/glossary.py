@@ -162,13 +162,11 @@ TERMS: tuple[Term, ...] = (
        "Block-matching and 3-D filtering: a classical denoiser that filters groups of similar patches together.",
        r"BM3D"),
     _t("conditional GAN", "条件生成对抗网络", "05_denoising",
-       "A GAN whose generator takes an input to condition on, with or without noise z (here the noisy image "
-       "and its noise level: x̂ = G(y, σ)); in pix2pix the discriminator sees that input too, here only the "
-       "output.", r"conditional GAN"),
+       "A GAN whose generator takes an input to condition on (here the noisy image and σ: x̂ = G(y, σ)); "
+       "pix2pix's discriminator sees it too.", r"conditional GAN"),
     _t("PatchGAN", "PatchGAN（图像块判别器）", "05_denoising",
-       "A fully convolutional discriminator that scores each N×N patch of an image as real or generated "
-       "and averages the scores, instead of judging the whole image (70×70 in pix2pix, 54×54 here).",
-       r"PatchGAN"),
+       "A convolutional discriminator that scores each N×N patch as real or generated and averages the "
+       "scores (70×70 in pix2pix, 54×54 here).", r"PatchGAN"),
     _t("perception–distortion tradeoff", "感知-失真权衡", "05_denoising",
        "No denoiser can be both best in distortion (e.g. MSE) and most realistic; GAN losses trade one for the "
        "other.", r"perception"),
