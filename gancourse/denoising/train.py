@@ -327,8 +327,7 @@ def train_denoiser(
                # the same weights with batch-norm statistics re-estimated for them (precise_bn), on a copy
                # and from a private sampler, so that the run itself is unchanged
                "val_psnr_25_precise_bn": round(validate(precise_bn(
-                   copy.deepcopy(generator), PatchSampler(images, patch=config.patch, sigma_range=(0.0, config.sigma_max),
-                                                          seed=config.seed + 1), batch_size=config.batch_size),
+                   copy.deepcopy(generator), _bn_sampler(images, config), batch_size=config.batch_size),
                    validation, 25.0), 3),
                "train_mse": float(np.mean(recent)) if recent else math.nan,
                "patches_per_s": round(patches_seen / max(time.perf_counter() - t_start, 1e-9), 1)}
@@ -382,7 +381,12 @@ def train_denoiser(
     return checkpoint()
 
 
-def precise_bn(generator: torch.nn.Module, sampler: PatchSampler, *, batches: int = 100,
+def _bn_sampler(images, config: DenoiserConfig) -> PatchSampler:
+    """The training patches that :func:`precise_bn` reads: the run's own kind, from a private seed."""
+    return PatchSampler(images, patch=config.patch, sigma_range=(0.0, config.sigma_max), seed=config.seed + 1)
+
+
+def precise_bn(generator: torch.nn.Module, sampler: PatchSampler, *, batches: int = PRECISE_BN_BATCHES,
                batch_size: int = 32) -> torch.nn.Module:
     r"""Re-estimate every batch-norm layer's statistics for the weights as they are (PreciseBN).
 
@@ -481,8 +485,7 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, com
     bn_note = "the training run's running averages"
     if bn_batches:
         images, data_desc = load_training_images(data)
-        sampler = PatchSampler(images, patch=config.patch, sigma_range=(0.0, config.sigma_max), seed=config.seed + 1)
-        precise_bn(generator, sampler, batches=bn_batches, batch_size=config.batch_size)
+        precise_bn(generator, _bn_sampler(images, config), batches=bn_batches, batch_size=config.batch_size)
         bn_note = (f"re-estimated for the final weights (precise_bn): {bn_batches} batches of {config.batch_size} "
                    f"{config.patch}x{config.patch} patches from {data_desc}")
     generator.eval()
