@@ -19,3 +19,20 @@ settings.register_profile("gancourse", max_examples=40, deadline=None, derandomi
                           suppress_health_check=[HealthCheck.too_slow], print_blob=True)
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gancourse"))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def image_folder(tmp_path_factory):
+    """Three small training images (64 x 64 crops of bundled pictures), so that no test reads Train400."""
+    import imageio.v3 as iio
+    import numpy as np
+
+    from gancourse.denoising.images import bundled_image
+
+    folder = tmp_path_factory.mktemp("images")
+    for name in ("brick", "grass", "coins"):
+        iio.imwrite(folder / f"{name}.png", (bundled_image(name)[:64, :64] * 255).round().astype(np.uint8))
+    return folder

@@ -14,17 +14,6 @@ TINY = {"features": 8, "depth": 3, "batch_size": 4, "patch": 32}
 VAL = {"moon": bundled_image("moon")[:48, :48]}
 
 
-@pytest.fixture(scope="module")
-def image_folder(tmp_path_factory):
-    """Three small training images, so that no test reads the 400 of Train400."""
-    import imageio.v3 as iio
-
-    folder = tmp_path_factory.mktemp("images")
-    for name in ("brick", "grass", "coins"):
-        iio.imwrite(folder / f"{name}.png", (bundled_image(name)[:64, :64] * 255).round().astype(np.uint8))
-    return folder
-
-
 @pytest.fixture
 def _train(image_folder):
     def run(tmp_path, name, **kw):
@@ -167,3 +156,13 @@ def test_exported_weights_carry_precise_statistics_and_their_own_validation(tmp_
     assert kept["batch_norm_statistics"] == "the training run's running averages"
     shipped = torch.load(tmp_path / "kept.pt", map_location="cpu", weights_only=True)["generator"]
     assert all(torch.equal(v, T.load_state(cnn_checkpoint)["generator"][k]) for k, v in shipped.items())
+
+
+def test_extra_manifest_entries_are_kept_but_may_not_replace_measured_ones(tmp_path, cnn_checkpoint):
+    with pytest.raises(ValueError, match=r"\['val_psnr_sigma25'\] would replace measured ones"):
+        T.export_weights(cnn_checkpoint, tmp_path / "w.pt", command="pytest", extra={"val_psnr_sigma25": 99.0})
+    assert not (tmp_path / "w.pt").exists()
+    manifest = T.export_weights(cnn_checkpoint, tmp_path / "w.pt", command="pytest", bn_batches=0,
+                                extra={"selection": {"lambda": 0.01}})
+    assert manifest["selection"] == {"lambda": 0.01}
+    assert torch.load(tmp_path / "w.pt", map_location="cpu", weights_only=True)["manifest"]["selection"] == {"lambda": 0.01}

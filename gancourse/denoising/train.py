@@ -448,9 +448,15 @@ def _generator_weights(path: str | os.PathLike) -> dict:
     raise ValueError(f"{path} holds no generator weights (expected a train-denoiser checkpoint or data/weights file)")
 
 
+#: What :func:`export_weights` measures and records in every manifest.
+_MANIFEST_KEYS = ("objective", "command", "data", "steps", "schedule_steps", "wall_minutes", "device", "threads",
+                  "torch", "init_from", "val_psnr_sigma25", "val_psnr_sigma25_logged", "batch_norm_statistics",
+                  "patches_per_s", "val_images")
+
+
 def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, command: str,
                    overwrite: bool = False, data: str | os.PathLike | None = None,
-                   bn_batches: int = PRECISE_BN_BATCHES) -> dict:
+                   bn_batches: int = PRECISE_BN_BATCHES, extra: dict | None = None) -> dict:
     """Write the shipped weights file for a finished run: the generator and its manifest.
 
     The manifest records what made the weights: the command, the data, the steps and wall
@@ -473,7 +479,13 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, com
         (:func:`precise_bn`) over ``bn_batches`` batches of training patches from ``data``
         (as in :func:`load_training_images`; 0 keeps the checkpoint's statistics), and the
         validation PSNR in the manifest is measured on the weights as written.
+    extra : dict, optional
+        More manifest entries (e.g. how the adversarial weight was chosen); they may not
+        replace the measured ones.
     """
+    clash = set(extra or {}) & set(_MANIFEST_KEYS)
+    if clash:
+        raise ValueError(f"extra manifest entries {sorted(clash)} would replace measured ones; give them other names")
     state = load_state(checkpoint, with_optimizer=False)
     out = Path(out)
     if out.exists() and not overwrite:
@@ -499,6 +511,8 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, com
         "val_psnr_sigma25_logged": last["val_psnr_25"], "batch_norm_statistics": bn_note,
         "patches_per_s": last.get("patches_per_s"), "val_images": "held-out photographs (logged, not selected on)",
     }
+    assert set(manifest) == set(_MANIFEST_KEYS)
+    manifest.update(extra or {})
     _save(out, {"config": state["config"], "generator": weights, "manifest": manifest,
                 "log": state["log"], "pretrain": state.get("pretrain")})
     return manifest
