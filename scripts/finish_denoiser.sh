@@ -19,7 +19,8 @@
 # are done by hand afterwards (the manifests then record these commands).
 #
 # Settings (environment): PY (python, default .venv/bin/python), FT_STEPS (500), FT_LR (1e-4),
-# LAMBDAS ("1e-2 5e-2"), TRAINING (data/training), DRY_RUN=1 prints the commands instead.
+# LAMBDAS ("3e-3 1e-2"), D_WARMUP (200 discriminator steps before each adversarial fine-tune),
+# TRAINING (data/training), DRY_RUN=1 prints the commands instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +28,8 @@ PY=${PY:-.venv/bin/python}
 TRAINING=${TRAINING:-data/training}
 FT_STEPS=${FT_STEPS:-500}
 FT_LR=${FT_LR:-1e-4}
-LAMBDAS=${LAMBDAS:-"1e-2 5e-2"}
+LAMBDAS=${LAMBDAS:-"3e-3 1e-2"}
+D_WARMUP=${D_WARMUP:-200}
 mkdir -p logs
 
 # "<step> <steps>" of a checkpoint: how far it is, and how long its schedule
@@ -76,7 +78,7 @@ stage "$TRAINING/ft_cnn.pt" --objective cnn --init-from "$main" --steps "$FT_STE
 for lambda in $LAMBDAS; do
     for objective in gan wgan; do
         stage "$TRAINING/ft_${objective}_${lambda}.pt" --objective "$objective" --init-from "$main" \
-            --steps "$FT_STEPS" --lr "$FT_LR" --adv-weight "$lambda"
+            --steps "$FT_STEPS" --lr "$FT_LR" --adv-weight "$lambda" --d-warmup "$D_WARMUP"
     done
 done
 echo "all stages finished; next: choose lambda, export data/weights/*.pt with gancourse.denoising.train.export_weights (it re-estimates the batch-norm statistics: precise_bn), run benchmarks/denoise.py"

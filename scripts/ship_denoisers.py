@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from gancourse.denoising import selection  # noqa: E402
 from gancourse.denoising.api import WEIGHTS_DIR  # noqa: E402
+from gancourse.denoising.images import default_training_dir  # noqa: E402
 from gancourse.denoising.train import _save, export_weights, load_state  # noqa: E402
 from gancourse.runtime import progress, set_threads  # noqa: E402
 
@@ -80,6 +81,9 @@ def main(argv=None) -> int:
         raise SystemExit(f"expected at least one finished fine-tune for {' and '.join(missing)} in {args.training} "
                          "(ft_<objective>_<lambda>.pt); run scripts/finish_denoiser.sh")
 
+    if args.data is None and default_training_dir() is None:
+        raise SystemExit("expected ../shared/data/Train400 (or --data DIR) for the batch-norm statistics; without "
+                         "it they would come from the bundled pictures, which are the selection images")
     args.candidates.mkdir(parents=True, exist_ok=True)
     images = selection.selection_images()
     measured, files, commands = {}, {}, {}
@@ -88,12 +92,22 @@ def main(argv=None) -> int:
         commands[path] = f"{LONG_RUN}; then {fine_tune_command(path)}"
         files[path] = args.candidates / path.name
         export_weights(path, files[path], command=commands[path], overwrite=True, data=args.data)
-        measured[path] = selection.measure_weights(files[path], obj, images, args.sigma)
+        noisy, outputs = selection.denoise_all(files[path], obj, images, args.sigma)
+        measured[path] = selection.scores(images, outputs)
+        if obj == "cnn":
+            control_noisy, control_outputs = noisy, outputs
+    for path, row in measured.items():
+        if path != control:
+            base = selection.noise_baseline(images, control_noisy, control_outputs, row["texture_distance"])
+            row["baseline_psnr"] = None if base is None else base["psnr"]
+            row["baseline_alpha"] = None if base is None else base["alpha"]
 
     print(f"\nselection images ({', '.join(selection.SELECTION_IMAGES)}), sigma {args.sigma:g}:")
-    print(f"{'run':<18} {'PSNR dB':>8} {'texture':>8}")
+    print(f"{'run':<18} {'PSNR dB':>8} {'texture':>8} {'distance':>9} {'noise put back':>16}")
     for path, row in measured.items():
-        print(f"{path.name:<18} {row['psnr']:>8.2f} {row['hf_ratio']:>8.3f}")
+        base = "" if path == control else ("never as close" if row["baseline_psnr"] is None
+                                           else f"{row['baseline_psnr']:.2f} (a={row['baseline_alpha']:.2f})")
+        print(f"{path.name:<18} {row['psnr']:>8.2f} {row['hf_ratio']:>8.3f} {row['texture_distance']:>9.3f} {base:>16}")
 
     chosen = {"cnn": (control, {"rule": "the control: the fine-tune without the adversarial term"})}
     for obj in ("gan", "wgan"):
@@ -116,7 +130,7 @@ def main(argv=None) -> int:
         _save(out, shipped)
         print(f"wrote {out} from {path.name} (val PSNR at sigma 25 on the held-out photos: "
               f"{shipped['manifest']['val_psnr_sigma25']:.2f} dB)")
-    print("\nnext: python benchmarks/denoise.py --methods cnn gan wgan --merge")
+    print("\nnext, on an idle machine: python benchmarks/denoise.py (every method, one run)")
     return 0
 
 

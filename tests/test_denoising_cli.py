@@ -145,6 +145,8 @@ def test_train_denoiser_refuses_settings_on_resume_and_an_existing_out(files, ca
     out.write_bytes(b"a run")
     assert run("train-denoiser", "--resume", out, "--out", out, "--steps", 10) == 2
     assert "cannot change on --resume" in capsys.readouterr().err
+    assert run("train-denoiser", "--resume", out, "--out", out, "--d-warmup", 100) == 2
+    assert "--d-warmup cannot change on --resume" in capsys.readouterr().err
     assert run("train-denoiser", "--out", out) == 2
     assert "--force" in capsys.readouterr().err and out.read_bytes() == b"a run"
 

@@ -25,3 +25,15 @@ def test_plot_tradeoff_writes_one_label_per_group_and_skips_the_noisy_input():
     labels = sorted(t.get_text() for t in ax.texts)
     assert labels == ["bm3d", "cnn / gan", "tv"]
     assert len(ax.collections) == 4  # one point per method at sigma 25, the noisy input left out
+
+
+def test_learning_curve_adds_the_re_estimated_statistics_where_the_log_has_them():
+    rows = [{"step": 0, "val_psnr_25": 20.0}, {"step": 10, "val_psnr_25": 25.0, "val_psnr_25_precise_bn": 27.0},
+            {"step": 10, "d_warmup": 5}, {"step": 20, "val_psnr_25": 26.0, "val_psnr_25_precise_bn": 27.5}]
+    ax = lesson.plot_learning_curve(rows, x="step", reference={"BM3D": 28.0})
+    raw, precise = ax.lines[0], ax.lines[1]
+    assert list(raw.get_xdata()) == [0, 10, 20] and list(raw.get_ydata()) == [20.0, 25.0, 26.0]
+    assert list(precise.get_xdata()) == [10, 20] and list(precise.get_ydata()) == [27.0, 27.5]
+    assert "re-estimated" in precise.get_label()
+    only_raw = lesson.plot_learning_curve(rows[:1], x="step")
+    assert len(only_raw.lines) == 1

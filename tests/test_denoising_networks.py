@@ -71,6 +71,30 @@ def test_patch_discriminator_scores_patches_and_averages():
     patches = d.patch_scores(x)
     assert patches.shape == (3, 1, 8, 6)
     assert torch.allclose(d(x), patches.mean(dim=(1, 2, 3)))
+    per_patch = PatchDiscriminator(features=8, reduce="patches")
+    per_patch.load_state_dict(d.state_dict())
+    assert torch.equal(per_patch(x), patches.flatten(1)) and per_patch(x).shape == (3, 48)
+
+
+def test_patch_bce_is_the_mean_of_each_patchs_cross_entropy():
+    from gancourse.gan import discriminator_loss
+
+    d = PatchDiscriminator(features=8, reduce="patches")
+    with torch.no_grad():
+        d.body[-1].weight.mul_(50)  # logits of a few units, so that the two losses differ clearly
+    real, fake = torch.rand(2, 1, 32, 40), torch.rand(2, 1, 32, 40)
+    pr, pf = d.patch_scores(real).flatten(), d.patch_scores(fake).flatten()
+    by_hand = -torch.log(torch.sigmoid(pr)).mean() - torch.log(1 - torch.sigmoid(pf)).mean()
+    assert torch.allclose(discriminator_loss(d(real), d(fake)), by_hand, atol=1e-6)
+    # not the cross-entropy of the averaged logit, which is what reduce="mean" would give
+    mean_d = PatchDiscriminator(features=8)
+    mean_d.load_state_dict(d.state_dict())
+    assert not torch.allclose(discriminator_loss(mean_d(real), mean_d(fake)), by_hand, atol=1e-2)
+
+
+def test_patch_discriminator_refuses_an_unknown_reduction():
+    with pytest.raises(ValueError, match="reduce='mean'"):
+        PatchDiscriminator(reduce="sum")
 
 
 def test_patch_discriminator_treats_samples_independently():

@@ -15,11 +15,11 @@ from gancourse.denoising.benchmark import noise_seed
 from gancourse.denoising.images import HELD_OUT_IMAGES, add_noise, bundled_image, quantize
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTROL = {"psnr": 30.0, "hf_ratio": 0.75}
+CONTROL = {"psnr": 30.0, "texture_distance": 0.5}
 
 
-def row(psnr, hf_ratio):
-    return {"psnr": psnr, "hf_ratio": hf_ratio}
+def row(psnr, distance, baseline=None):
+    return {"psnr": psnr, "texture_distance": distance, "baseline_psnr": baseline}
 
 
 def test_selection_images_are_neither_the_benchmarks_nor_train400():
@@ -33,11 +33,11 @@ def test_selection_images_are_neither_the_benchmarks_nor_train400():
 
 
 @pytest.mark.parametrize("candidates, expected", [
-    ({0.01: row(29.5, 0.90), 0.05: row(29.0, 0.95)}, 0.05),   # both qualify: the ratio nearest 1
-    ({0.01: row(29.5, 0.90), 0.05: row(28.4, 0.99)}, 0.01),   # 0.05 is over the 1.5 dB budget
-    ({0.01: row(29.5, 1.15), 0.05: row(29.4, 1.30)}, 0.01),   # overshoot counts: |1.30 - 1| > |0.75 - 1|
-    ({0.01: row(28.5, 0.90)}, 0.01),                          # exactly at the budget's edge qualifies
-    ({0.01: row(29.0, 1.125), 0.05: row(29.5, 0.875)}, 0.05),   # a tie in |rho - 1|: the higher PSNR
+    ({0.01: row(29.5, 0.40), 0.05: row(29.0, 0.30)}, 0.05),              # both qualify: the smaller distance
+    ({0.01: row(29.5, 0.40), 0.05: row(28.4, 0.10)}, 0.01),              # 0.05 is over the 1.5 dB budget
+    ({0.01: row(28.5, 0.40)}, 0.01),                                     # exactly at the budget's edge qualifies
+    ({0.01: row(29.0, 0.25), 0.05: row(29.5, 0.25)}, 0.05),              # a tie in distance: the higher PSNR
+    ({0.01: row(29.5, 0.40, 29.0), 0.05: row(29.0, 0.20, 29.2)}, 0.01),  # 0.05 loses to putting noise back
 ])
 def test_the_rule_chooses_the_most_natural_texture_within_the_budget(candidates, expected):
     lam, qualified, why = S.choose_adversarial_weight(CONTROL, candidates)
@@ -46,9 +46,10 @@ def test_the_rule_chooses_the_most_natural_texture_within_the_budget(candidates,
 
 
 @pytest.mark.parametrize("candidates, expected, failed", [
-    ({0.01: row(28.0, 0.95), 0.05: row(27.0, 1.00)}, 0.01, "within 1.5 dB"),       # all too costly
-    ({0.01: row(29.9, 0.74), 0.05: row(29.8, 0.70)}, 0.01, "nearer 1"),            # none moves texture toward 1
-    ({0.01: row(29.9, 1.25), 0.05: row(29.95, 0.60)}, 0.05, "nearer 1"),           # |0.25| is not nearer than |0.25|
+    ({0.01: row(28.0, 0.30), 0.05: row(27.0, 0.10)}, 0.01, "within 1.5 dB"),        # all too costly
+    ({0.01: row(29.9, 0.55), 0.05: row(29.8, 0.60)}, 0.01, "texture distance below"),  # texture no nearer
+    ({0.01: row(29.9, 0.50), 0.05: row(29.95, 0.70)}, 0.05, "texture distance below"),  # equal is not nearer
+    ({0.01: row(29.0, 0.30, 29.4), 0.05: row(28.8, 0.20, 29.5)}, 0.01, "putting the removed noise back"),
 ])
 def test_when_nothing_qualifies_the_least_harmful_is_shipped_and_marked(candidates, expected, failed):
     lam, qualified, why = S.choose_adversarial_weight(CONTROL, candidates)
@@ -57,20 +58,56 @@ def test_when_nothing_qualifies_the_least_harmful_is_shipped_and_marked(candidat
 
 
 def test_a_tighter_budget_changes_the_choice():
-    candidates = {0.01: row(29.5, 0.90), 0.05: row(29.0, 0.95)}
+    candidates = {0.01: row(29.5, 0.40), 0.05: row(29.0, 0.30)}
     assert S.choose_adversarial_weight(CONTROL, candidates, max_psnr_drop=0.6)[0] == 0.01
 
 
 @pytest.mark.parametrize("control, candidates, match", [
-    ({"psnr": 30.0}, {0.01: row(29, 0.9)}, "hf_ratio"),
-    (CONTROL, {0.01: {"psnr": 29.0}}, "lambda=0.01"),
+    ({"psnr": 30.0}, {0.01: row(29, 0.4)}, "texture_distance"),
+    (CONTROL, {0.01: {"psnr": 29.0, "texture_distance": 0.4}}, "baseline_psnr"),
     (CONTROL, {}, "at least one candidate"),
 ])
 def test_bad_measurements_are_refused(control, candidates, match):
     with pytest.raises(ValueError, match=match):
         S.choose_adversarial_weight(control, candidates)
     with pytest.raises(ValueError, match="non-negative"):
-        S.choose_adversarial_weight(CONTROL, {0.01: row(29, 0.9)}, max_psnr_drop=-1)
+        S.choose_adversarial_weight(CONTROL, {0.01: row(29, 0.4)}, max_psnr_drop=-1)
+
+
+def test_scores_by_hand():
+    from scipy.ndimage import gaussian_filter
+
+    clean = {"brick": bundled_image("brick")[:40, :48], "coins": bundled_image("coins")[:32, :32]}
+    out = {k: gaussian_filter(v, 0.7) for k, v in clean.items()}
+    got = S.scores(clean, out)
+    q = {k: quantize(v) for k, v in out.items()}
+    hp = {k: ((v - gaussian_filter(v, 1.0)) ** 2).sum() for k, v in q.items()}
+    ref = {k: ((v - gaussian_filter(v, 1.0)) ** 2).sum() for k, v in clean.items()}
+    ratios = np.array([hp[k] / ref[k] for k in clean])
+    assert got["psnr"] == pytest.approx(np.mean([peak_signal_noise_ratio(clean[k], q[k], data_range=1.0) for k in clean]))
+    assert got["hf_ratio"] == pytest.approx(ratios.mean())
+    assert got["texture_distance"] == pytest.approx(np.abs(np.log(ratios)).mean())
+    with pytest.raises(ValueError, match="constant"):
+        S.scores(clean, {k: np.full_like(v, 0.5) for k, v in clean.items()})
+
+
+def test_putting_noise_back_raises_the_texture_and_the_baseline_finds_the_best_such_psnr():
+    clean = {"brick": bundled_image("brick")[:64, :64], "grass": bundled_image("grass")[:64, :64]}
+    noisy = {k: add_noise(v, 25, seed=i) for i, (k, v) in enumerate(clean.items())}
+    from scipy.ndimage import gaussian_filter
+
+    smooth = {k: gaussian_filter(v, 1.5) for k, v in noisy.items()}  # an over-smoothing "control"
+    start = S.scores(clean, smooth)
+    # alpha = 0 (the control itself) is always among the tries
+    at_start = S.noise_baseline(clean, noisy, smooth, start["texture_distance"])
+    assert at_start["psnr"] >= start["psnr"] - 1e-12 and at_start["texture_distance"] <= start["texture_distance"]
+    # asked for more natural texture, it puts some noise back, and says how much
+    target = 0.5 * start["texture_distance"]
+    base = S.noise_baseline(clean, noisy, smooth, target)
+    assert base is not None and base["alpha"] > 0 and base["texture_distance"] <= target
+    by_hand = S.scores(clean, {k: smooth[k] + base["alpha"] * (noisy[k] - smooth[k]) for k in clean})
+    assert base["psnr"] == pytest.approx(by_hand["psnr"])
+    assert S.noise_baseline(clean, noisy, smooth, 0.0) is None  # a distance of 0: noise never gets there
 
 
 TINY = {"features": 8, "depth": 3, "batch_size": 4, "patch": 32}
@@ -98,12 +135,13 @@ def training(tmp_path_factory, image_folder):
 def test_measure_weights_matches_a_hand_measurement(tmp_path, training, image_folder):
     T.export_weights(training / "ft_gan_1e-2.pt", tmp_path / "g.pt", command="pytest", data=image_folder)
     got = S.measure_weights(tmp_path / "g.pt", "gan", SMALL, 25.0)
+    assert set(got) == {"psnr", "hf_ratio", "texture_distance"}
     psnrs = []
     for i, clean in enumerate(SMALL.values()):
         out = denoise(add_noise(clean, 25.0, seed=noise_seed(i, 25.0)), "gan", sigma=25.0, weights=tmp_path / "g.pt")
         psnrs.append(peak_signal_noise_ratio(clean, quantize(out), data_range=1.0))
     assert got["psnr"] == pytest.approx(np.mean(psnrs), abs=1e-9)
-    assert got["hf_ratio"] > 0
+    assert got["hf_ratio"] > 0 and got["texture_distance"] >= 0
 
 
 @pytest.fixture
@@ -136,7 +174,9 @@ def test_ship_writes_the_control_and_the_chosen_fine_tunes_with_their_selection(
         sel = shipped["manifest"]["selection"]
         assert sel["lambda"] == 0.01 and isinstance(sel["qualified"], bool) and sel["rule"] == S.RULE
         again = S.measure_weights(weights / f"{obj}.pt", obj, SMALL, 25.0)
-        assert sel["measured"][f"ft_{obj}_1e-2.pt"] == pytest.approx(again)
+        recorded = sel["measured"][f"ft_{obj}_1e-2.pt"]
+        assert {k: recorded[k] for k in again} == pytest.approx(again)
+        assert "baseline_psnr" in recorded and "baseline_alpha" in recorded
         assert f"--objective {obj} --init-from data/training/cnn.pt --steps 2 --lr 0.0001 --adv-weight 0.01" in \
             shipped["manifest"]["command"]
         assert shipped["config"]["objective"] == obj

@@ -9,6 +9,7 @@ import torch
 from gancourse.denoising import train as T
 from gancourse.denoising.api import denoise, load_denoiser
 from gancourse.denoising.images import bundled_image
+from gancourse.denoising.networks import PatchDiscriminator
 
 TINY = {"features": 8, "depth": 3, "batch_size": 4, "patch": 32}
 VAL = {"moon": bundled_image("moon")[:48, :48]}
@@ -166,3 +167,52 @@ def test_extra_manifest_entries_are_kept_but_may_not_replace_measured_ones(tmp_p
                                 extra={"selection": {"lambda": 0.01}})
     assert manifest["selection"] == {"lambda": 0.01}
     assert torch.load(tmp_path / "w.pt", map_location="cpu", weights_only=True)["manifest"]["selection"] == {"lambda": 0.01}
+
+
+def test_discriminator_warm_up_trains_only_the_judge_on_patches_of_its_own(tmp_path, cnn_checkpoint, _train,
+                                                                          monkeypatch):
+    calls = {"d": 0, "g": 0}
+    d_step, g_step = T.discriminator_step, T.generator_step
+
+    def counting_d(*a, **k):
+        calls["d"] += 1
+        return d_step(*a, **k)
+
+    def counting_g(*a, **k):
+        calls["g"] += 1
+        return g_step(*a, **k)
+
+    monkeypatch.setattr(T, "discriminator_step", counting_d)
+    monkeypatch.setattr(T, "generator_step", counting_g)
+    warm = _train(tmp_path, "warm.pt", steps=2, config={"objective": "gan", "d_warmup": 3}, init_from=cnn_checkpoint)
+    assert calls == {"d": 3 + 2, "g": 2}
+    assert warm["d_warmed"] == 3 and warm["log"][0]["d_warmup"] == 3
+    cold = _train(tmp_path, "cold.pt", steps=2, config={"objective": "gan"}, init_from=cnn_checkpoint)
+    # the fine-tune drew the same training patches as a run without warm-up (and as the control)
+    assert torch.equal(warm["sampler"]["generator"], cold["sampler"]["generator"])
+    assert "d_warmup" not in cold["log"][0]
+
+
+def test_the_gradient_ratio_is_linear_in_lambda(tmp_path, cnn_checkpoint, _train):
+    rows = [_train(tmp_path, f"r{lam}.pt", steps=1, config={"objective": objective, "d_warmup": 2, "adv_weight": lam},
+                   init_from=cnn_checkpoint)["log"][0]
+            for objective in ("gan", "wgan") for lam in (1e-2, 4e-2)]
+    for one, four in (rows[:2], rows[2:]):
+        # the same generator and the same warmed-up judge (its training does not depend on lambda)
+        assert four["grad_ratio_adv_pixel_after_warmup"] == pytest.approx(
+            4 * one["grad_ratio_adv_pixel_after_warmup"], rel=2e-3)
+        assert one["grad_ratio_adv_pixel"] > 0 and math.isfinite(one["grad_ratio_adv_pixel"])
+
+
+def test_the_gan_judges_each_patch_and_old_checkpoints_keep_their_loss(tmp_path, cnn_checkpoint, _train, monkeypatch):
+    built = []
+    monkeypatch.setattr(T, "PatchDiscriminator", lambda **k: built.append(k["reduce"]) or PatchDiscriminator(**k))
+    out = _train(tmp_path, "g.pt", steps=1, config={"objective": "gan"}, init_from=cnn_checkpoint)
+    _train(tmp_path, "w.pt", steps=1, config={"objective": "wgan"}, init_from=cnn_checkpoint)
+    assert built == ["patches", "mean"]  # BCE per patch (pix2pix); the critic's value is the patch mean
+    assert out["config"]["d_patch_loss"] is True
+    old = {k: v for k, v in out["config"].items() if k not in ("d_patch_loss", "d_warmup")}
+    assert T.DenoiserConfig.from_dict(old).d_patch_loss is False  # written before the key existed: mean-logit BCE
+    assert T.DenoiserConfig.from_dict(old).d_warmup == 0
+    with pytest.raises(ValueError, match="d_warmup"):
+        T.DenoiserConfig(d_warmup=-1)

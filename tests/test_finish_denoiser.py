@@ -42,7 +42,7 @@ def test_an_unfinished_long_run_is_resumed_first(training):
     # then the control and one gan and one wgan fine-tune, all from the long run
     assert f"--objective cnn --init-from {training}/cnn.pt --steps 500 --lr 1e-4 --out {training}/ft_cnn.pt" in out
     assert f"--objective gan --init-from {training}/cnn.pt --steps 500 --lr 1e-4 --adv-weight 1e-2" in out
-    assert f"--objective wgan --init-from {training}/cnn.pt --steps 500 --lr 1e-4 --adv-weight 1e-2" in out
+    assert f"--objective wgan --init-from {training}/cnn.pt --steps 500 --lr 1e-4 --adv-weight 1e-2 --d-warmup 200" in out
     assert out.index("cnn.pt: at step") < out.index("ft_cnn.pt: starting") < out.index("ft_gan_1e-2.pt")
 
 

@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", help="checkpoint to continue from")
     t.add_argument("--init-from", help="cnn checkpoint or weights that a gan/wgan run fine-tunes")
     t.add_argument("--adv-weight", type=float, help="lambda, weight of the adversarial term")
+    t.add_argument("--d-warmup", type=int, help="gan/wgan: discriminator steps against the frozen generator "
+                                                "before the fine-tune (default 0)")
     t.add_argument("--lr", type=float, help="the generator's peak learning rate (cosine decay to lr/100)")
     t.add_argument("--seed", type=int)
     t.add_argument("--device", default="auto", help="auto, cpu, cuda, ...")
@@ -85,13 +87,14 @@ def _train(args) -> int:
     if out.exists() and not args.force and (args.resume is None or Path(args.resume).resolve() != out.resolve()):
         raise CLIError(f"{out} exists; pass --force to replace it, or --resume {out} to continue it")
     if args.resume is not None:
-        given = [f"--{k}" for k in ("objective", "steps", "adv_weight", "lr", "seed", "init_from")
+        given = [f"--{k}" for k in ("objective", "steps", "adv_weight", "d_warmup", "lr", "seed", "init_from")
                  if getattr(args, k) is not None]
         if given:
             raise CLIError(f"{' '.join(given).replace('_', '-')} cannot change on --resume: the run's settings "
                            "come from its checkpoint (start a new run with another --out to change them)")
     overrides = {k: v for k, v in (("objective", args.objective), ("steps", args.steps),
-                                   ("adv_weight", args.adv_weight), ("seed", args.seed)) if v is not None}
+                                   ("adv_weight", args.adv_weight), ("d_warmup", args.d_warmup),
+                                   ("seed", args.seed)) if v is not None}
     if args.lr is not None:
         overrides.update(lr=args.lr, lr_min=args.lr / 100)
     config = DenoiserConfig(**overrides)

@@ -102,12 +102,22 @@ def results_table(rows, *, columns=("method", "sigma", "psnr", "ssim", "hf_ratio
 
 def plot_learning_curve(log_rows, *, reference: dict[str, float] | None = None, ax=None, label="validation",
                         x: str = "minutes"):
-    """Validation PSNR (σ = 25) against training ``x`` ("minutes" or "step"), with horizontal reference lines."""
+    """Validation PSNR (σ = 25) against training ``x`` ("minutes" or "step"), with horizontal reference lines.
+
+    Rows that also carry ``val_psnr_25_precise_bn`` (the same weights with batch-norm
+    statistics re-estimated, :func:`~gancourse.denoising.train.precise_bn`) get a second
+    curve, so that the gap between the two shows how far the running averages lag.
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.2))
-    ax.plot([r[x] for r in log_rows], [r["val_psnr_25"] for r in log_rows], marker=".", label=label)
+    rows = [r for r in log_rows if "val_psnr_25" in r]
+    ax.plot([r[x] for r in rows], [r["val_psnr_25"] for r in rows], marker=".", label=label)
+    precise = [r for r in rows if "val_psnr_25_precise_bn" in r]
+    if precise:
+        ax.plot([r[x] for r in precise], [r["val_psnr_25_precise_bn"] for r in precise], marker="x", ls=":",
+                color="C0", label=f"{label}, batch-norm statistics re-estimated")
     for k, (name, value) in enumerate((reference or {}).items()):
         ax.axhline(value, ls="--", lw=1, color=f"C{k + 1}", label=f"{name} ({value:.2f} dB)")
     ax.set_xlabel("training minutes" if x == "minutes" else "training step")

@@ -9,13 +9,16 @@ r"""The denoiser's two networks: an FFDNet-style generator and a PatchGAN discri
   blind mode (``sigma=None``) and real photos need. At half resolution a layer costs a
   quarter of DnCNN's (Zhang et al., 2017) at full resolution.
 * :class:`PatchDiscriminator` is pix2pix's PatchGAN (Isola et al., 2017, Sec. 3.2.2): a
-  small fully convolutional net that scores every overlapping 54x54 patch of an image as
-  real or fake, and averages. Here it sees the *output alone*, as SRGAN's discriminator
-  does (Ledig et al., 2017): the pixel loss already ties :math:`\hat x` to :math:`y`, so the
-  adversarial term only has to ask "does this look like a clean natural image?". A
-  discriminator shown :math:`(y, \hat x)` pairs could also read the residual
-  :math:`y - \hat x` and reward leaving the noise's statistics in it, which a denoiser
-  does not want.
+  small fully convolutional net that gives every overlapping 54x54 patch of an image a
+  real-or-fake logit. As a GAN discriminator it is trained with binary cross-entropy on
+  each patch's logit, as in pix2pix; as a WGAN critic its value is the mean over patches.
+  It sees the *output alone*, as SRGAN's discriminator does (Ledig et al., 2017): the
+  generator is conditioned on :math:`y`, the discriminator is not (pix2pix's "L1 + GAN"
+  rather than its "L1 + cGAN"). The pixel loss already ties :math:`\hat x` to the clean
+  :math:`x` behind this :math:`y`, so the adversarial term only has to ask "does this look
+  like a clean natural image?". A discriminator shown :math:`(y, \hat x)` pairs could also
+  judge whether the residual :math:`y - \hat x` looks like pure noise; the course keeps the
+  simpler, unconditional judge.
 """
 
 from __future__ import annotations
@@ -129,7 +132,7 @@ class FFDNetDenoiser(nn.Module):
 
 
 class PatchDiscriminator(nn.Module):
-    r"""PatchGAN (Isola et al., 2017): one logit per overlapping patch, averaged per image.
+    r"""PatchGAN (Isola et al., 2017): one logit per overlapping patch.
 
     Three stride-2 4x4 convolutions and two stride-1 ones, LeakyReLU(0.2), no batch norm
     (so that it also serves as a WGAN-GP critic, whose per-sample gradient penalty batch
@@ -143,14 +146,23 @@ class PatchDiscriminator(nn.Module):
     features : int
         Width of the first layer (doubling after each stride-2 layer).
 
+    reduce : {"mean", "patches"}
+        What ``forward`` returns: ``"mean"``, one score per image, the mean over its patches
+        (a WGAN critic's value, whose gradient penalty needs one score per sample);
+        ``"patches"``, every patch's logit, shape (N, P), so that binary cross-entropy is
+        taken per patch and averaged, as pix2pix's PatchGAN does (a GAN discriminator).
+
     Returns
     -------
-    A module mapping (N, C, H, W) to scores of shape (N,): the mean patch logit (a GAN) or
-    the mean patch critic value (a WGAN).
+    A module mapping (N, C, H, W) to scores of shape (N,) (``reduce="mean"``) or (N, P)
+    with P = (H/8)(W/8) (``reduce="patches"``).
     """
 
-    def __init__(self, channels: int = 1, features: int = 32):
+    def __init__(self, channels: int = 1, features: int = 32, reduce: str = "mean"):
         super().__init__()
+        if reduce not in ("mean", "patches"):
+            raise ValueError(f"expected reduce='mean' (one score per image) or 'patches' (one per patch), got {reduce!r}")
+        self.reduce = reduce
         f = features
         self.body = nn.Sequential(
             nn.Conv2d(channels, f, 4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True),
@@ -165,7 +177,10 @@ class PatchDiscriminator(nn.Module):
         return self.body(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.patch_scores(x).mean(dim=(1, 2, 3))  # (N, 1, H/8, W/8) -> (N,)
+        scores = self.patch_scores(x)  # (N, 1, H/8, W/8)
+        if self.reduce == "patches":
+            return scores.flatten(1)  # (N, P)
+        return scores.mean(dim=(1, 2, 3))  # (N,)
 
 
 def conv_flops(model: nn.Module, shape: tuple[int, int, int, int]) -> int:

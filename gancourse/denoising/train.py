@@ -5,7 +5,8 @@ Three objectives, all on the same FFDNet-style generator :math:`G(y, \sigma)`:
 * ``"cnn"``: the pixel loss alone, :math:`L_G = \lVert G(y, \sigma) - x \rVert_2^2`
   (mean over pixels): supervised training, the PSNR-optimal choice.
 * ``"gan"``: :math:`L_G = \lVert G(y,\sigma) - x\rVert^2 + \lambda\,(-\mathbb{E}\log D(G(y,\sigma)))`
-  with a PatchGAN discriminator trained by binary cross-entropy (notebook 03's losses).
+  with a PatchGAN discriminator trained by binary cross-entropy on each patch's logit (notebook
+  03's losses; the mean over patches is the expectation), as pix2pix does.
 * ``"wgan"``: :math:`L_G = \lVert G(y,\sigma) - x\rVert^2 - \lambda\,\mathbb{E} f(G(y,\sigma))`
   with a PatchGAN critic trained by the WGAN-GP loss (notebook 04's losses and penalty).
 
@@ -83,6 +84,13 @@ class DenoiserConfig:
         WGAN-GP's penalty weight (the paper's 10).
     d_features : int
         Width of the PatchGAN.
+    d_patch_loss : bool
+        ``"gan"``: binary cross-entropy on every patch's logit, averaged (pix2pix's PatchGAN
+        loss), instead of on each image's mean logit.
+    d_warmup : int
+        ``"gan"``/``"wgan"``: discriminator (critic) steps against the frozen generator
+        before the fine-tune starts, so that the adversarial term's first gradients come from
+        a judge that has learned something rather than from random weights.
     seed : int
         Seeds the weights, the patch sampler and the training noise.
     eval_minutes : float
@@ -105,6 +113,8 @@ class DenoiserConfig:
     d_lr: float = 1e-4
     gp_weight: float = 10.0
     d_features: int = 32
+    d_patch_loss: bool = True
+    d_warmup: int = 0
     seed: int = 0
     eval_minutes: float = 10.0
     eval_steps: int | None = None
@@ -126,14 +136,22 @@ class DenoiserConfig:
             raise ValueError(f"expected eval_steps to be a positive integer or None, got {self.eval_steps!r}")
         if self.adv_weight < 0 or self.gp_weight < 0:
             raise ValueError("expected adv_weight and gp_weight >= 0")
+        if isinstance(self.d_warmup, bool) or not isinstance(self.d_warmup, int) or self.d_warmup < 0:
+            raise ValueError(f"expected d_warmup to be a non-negative integer, got {self.d_warmup!r}")
 
     @classmethod
     def from_dict(cls, data: dict) -> DenoiserConfig:
+        """The config saved in a checkpoint; keys added since it was written take the values
+        that the older code used (:data:`_BEFORE`), not today's defaults."""
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
             raise ValueError(f"unknown config keys {unknown}; expected some of {sorted(names)}")
-        return cls(**data)
+        return cls(**{**_BEFORE, **data})
+
+
+#: How runs behaved before these config keys existed (mean-logit BCE, no warm-up).
+_BEFORE = {"d_patch_loss": False, "d_warmup": 0}
 
 
 def pixel_loss(x_fake: torch.Tensor, x_clean: torch.Tensor) -> torch.Tensor:
@@ -264,7 +282,8 @@ def train_denoiser(
     torch.manual_seed(config.seed)
     generator = build_generator(config)
     adversarial = config.objective != "cnn"
-    discriminator = PatchDiscriminator(features=config.d_features) if adversarial else None
+    reduce = "patches" if config.objective == "gan" and config.d_patch_loss else "mean"
+    discriminator = PatchDiscriminator(features=config.d_features, reduce=reduce) if adversarial else None
     if state is None and adversarial and init_from is None:
         raise ValueError(f"objective {config.objective!r} fine-tunes a trained 'cnn': pass init_from= "
                          "(--init-from FILE), e.g. data/weights/cnn.pt")
@@ -280,7 +299,7 @@ def train_denoiser(
         discriminator.to(dev, memory_format=torch.channels_last)
         betas = (0.5, 0.999) if config.objective == "gan" else (0.0, 0.9)
         d_opt = torch.optim.Adam(discriminator.parameters(), lr=config.d_lr, betas=betas)
-    step, elapsed, log_rows = 0, 0.0, []
+    step, elapsed, log_rows, d_warmed = 0, 0.0, [], 0
     if state is not None:
         generator.load_state_dict(state["generator"])
         g_opt.load_state_dict(state["g_optimizer"])
@@ -291,6 +310,7 @@ def train_denoiser(
             discriminator.load_state_dict(state["discriminator"])
             d_opt.load_state_dict(state["d_optimizer"])
         step, elapsed, log_rows = state["step"], state["elapsed"], list(state["log"])
+        d_warmed = state.get("d_warmed", 0)
     validation = held_out_images() if validation is None else validation
     init_desc = state.get("init_from") if state is not None else (None if init_from is None else str(init_from))
     pretrain = state.get("pretrain") if state is not None else (None if init_from is None else pretrain_record(init_from))
@@ -312,6 +332,7 @@ def train_denoiser(
             "schedule": schedule.state_dict(), "sampler": sampler.state_dict(),
             "torch_rng": torch.get_rng_state(), "data": data_desc, "device": str(dev), "init_from": init_desc,
             "pretrain": pretrain, "torch": str(torch.__version__), "threads": torch.get_num_threads(),
+            "d_warmed": d_warmed,
         }
         optimizers = {"g_optimizer": g_opt.state_dict()}
         if adversarial:
@@ -320,6 +341,18 @@ def train_denoiser(
         _save(_optim_path(out), {"step": step, "optimizers": optimizers})
         _save(out, full)
         return full
+
+    def adversarial_gradients() -> dict:
+        """How hard each term pulls on the output: the norm of the gradient of the weighted adversarial
+        term with respect to the generator's output, over that of the pixel loss, on one fixed batch."""
+        if not adversarial:
+            return {}
+        probe = copy.deepcopy(generator)  # a train-mode forward would move the run's batch-norm statistics
+        clean, noisy, sigma = _bn_sampler(images, config)(config.batch_size)
+        x_fake = probe(noisy.to(dev, memory_format=torch.channels_last), sigma.to(dev))
+        pixel_grad = torch.autograd.grad(pixel_loss(x_fake, clean.to(dev)), x_fake, retain_graph=True)[0]
+        adv_grad = torch.autograd.grad(g_adv(discriminator(x_fake)), x_fake)[0]
+        return {"grad_ratio_adv_pixel": float(f"{float(adv_grad.norm() / pixel_grad.norm()):.4g}")}
 
     def evaluate() -> None:
         row = {"step": step, "minutes": round(elapsed / 60, 2), "lr": schedule.get_last_lr()[0],
@@ -330,26 +363,49 @@ def train_denoiser(
                    copy.deepcopy(generator), _bn_sampler(images, config), batch_size=config.batch_size),
                    validation, 25.0), 3),
                "train_mse": float(np.mean(recent)) if recent else math.nan,
-               "patches_per_s": round(patches_seen / max(time.perf_counter() - t_start, 1e-9), 1)}
+               "patches_per_s": round(patches_seen / max(time.perf_counter() - t_start, 1e-9), 1),
+               **adversarial_gradients()}
         log_rows.append(row)
         if log is not None:
             with open(log, "a") as fh:
                 fh.write(json.dumps(row) + "\n")
         bar.set_postfix(val_psnr=row["val_psnr_25"], precise_bn=row["val_psnr_25_precise_bn"], lr=f"{row['lr']:.2e}")
 
+    def batch(source=sampler):
+        clean, noisy, sigma = source(config.batch_size)
+        clean = clean.to(dev, memory_format=torch.channels_last)
+        noisy = noisy.to(dev, memory_format=torch.channels_last)
+        return clean, (noisy, sigma.to(dev))  # z: what the generator takes, the noisy patch and its noise level
+
     # -- 3. the loop: discriminator step (adversarial objectives), generator step ---------
     t_start, patches_seen, recent = time.perf_counter(), 0, []
-    last_eval = elapsed
     deadline = None if minutes is None else time.perf_counter() + 60.0 * minutes
     bar = progress(total=config.steps, initial=step, desc=f"train {config.objective}", disable=not progress_bar)
     if not log_rows:
         evaluate()
+    if adversarial and step == 0 and d_warmed < config.d_warmup:
+        # the judge learns first, against the generator as it starts (which does not move), on
+        # patches of its own, so that the fine-tune itself sees the same patches as the control
+        t0 = time.perf_counter()
+        warm_patches = PatchSampler(images, patch=config.patch, sigma_range=(0.0, config.sigma_max),
+                                    seed=config.seed + 2)
+        for _ in progress(range(config.d_warmup), desc=f"{config.objective}: discriminator warm-up",
+                          disable=not progress_bar):
+            clean, z = batch(warm_patches)
+            discriminator_step(discriminator, generator, clean, z, d_opt, d_loss, penalty=penalty)
+        d_warmed = config.d_warmup
+        elapsed += time.perf_counter() - t0
+        after = {"d_warmup": d_warmed,
+                 "grad_ratio_adv_pixel_after_warmup": adversarial_gradients()["grad_ratio_adv_pixel"]}
+        log_rows[-1] = {**log_rows[-1], **after}
+        if log is not None:
+            with open(log, "a") as fh:
+                fh.write(json.dumps({"step": step, **after}) + "\n")
+        checkpoint()
+    last_eval = elapsed
     while step < config.steps:
         t0 = time.perf_counter()
-        clean, noisy, sigma = sampler(config.batch_size)
-        clean = clean.to(dev, memory_format=torch.channels_last)
-        noisy = noisy.to(dev, memory_format=torch.channels_last)
-        z = (noisy, sigma.to(dev))  # what the generator takes: the noisy patch and its noise level
+        clean, z = batch()
 
         if adversarial:
             discriminator_step(discriminator, generator, clean, z, d_opt, d_loss, penalty=penalty)
