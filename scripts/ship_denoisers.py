@@ -35,7 +35,7 @@ from gancourse.runtime import progress, set_threads  # noqa: E402
 LONG_RUN = ("GANCOURSE_THREADS=1 python -m gancourse train-denoiser --objective cnn --steps 14000 --minutes 150 "
             "--out data/training/cnn.pt --log logs/cnn.jsonl, resumed with --resume data/training/cnn.pt across "
             "sessions to step 14000 (last by GANCOURSE_THREADS=2 scripts/finish_denoiser.sh)")
-CANDIDATE = re.compile(r"ft_(gan|wgan)_(.+)\.pt")
+CANDIDATE = re.compile(r"ft_(gan|wgan)_([0-9.eE+-]+)\.pt")  # not the .optim.pt / .d_optim.pt siblings
 
 
 def finished(path: Path) -> bool:
@@ -69,7 +69,7 @@ def main(argv=None) -> int:
             raise SystemExit(f"expected a finished run at {path}; run scripts/finish_denoiser.sh to finish it")
     runs = {"cnn": {None: control}}
     for path in sorted(args.training.glob("ft_*.pt")):
-        m = None if path.name.endswith(".optim.pt") else CANDIDATE.fullmatch(path.name)
+        m = CANDIDATE.fullmatch(path.name)
         if m is None:
             continue
         if not finished(path):

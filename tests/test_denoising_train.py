@@ -216,3 +216,33 @@ def test_the_gan_judges_each_patch_and_old_checkpoints_keep_their_loss(tmp_path,
     assert T.DenoiserConfig.from_dict(old).d_warmup == 0
     with pytest.raises(ValueError, match="d_warmup"):
         T.DenoiserConfig(d_warmup=-1)
+
+
+def test_an_adversarial_run_keeps_each_players_optimizer_in_its_own_file_and_resumes(tmp_path, cnn_checkpoint, _train):
+    kw = {"config": {"objective": "wgan", "d_warmup": 2}, "init_from": cnn_checkpoint}
+    whole = _train(tmp_path, "a.pt", steps=4, **kw)
+    g_file = torch.load(tmp_path / "a.optim.pt", map_location="cpu", weights_only=True)
+    d_file = torch.load(tmp_path / "a.d_optim.pt", map_location="cpu", weights_only=True)
+    assert set(g_file["optimizers"]) == {"g_optimizer"} and set(d_file["optimizers"]) == {"d_optimizer"}
+    _train(tmp_path, "b.pt", steps=4, until_step=2, **kw)
+    torch.manual_seed(1234)  # the global stream the gradient penalty draws from comes back from the checkpoint
+    resumed = _train(tmp_path, "b.pt", steps=4, resume=tmp_path / "b.pt")
+    for key in ("generator", "discriminator"):
+        for name, value in whole[key].items():
+            assert torch.equal(value, resumed[key][name]), (key, name)
+    # a checkpoint whose optimizer files are from another step is refused
+    torch.save({**d_file, "step": 99}, tmp_path / "b.d_optim.pt")
+    with pytest.raises(ValueError, match="not written together"):
+        T.load_state(tmp_path / "b.pt")
+
+
+def test_full_size_optimizer_files_fit_the_repositorys_5_mb(tmp_path):
+    config = T.DenoiserConfig(objective="gan")
+    for player, net in (("g", T.build_generator(config)), ("d", PatchDiscriminator(features=config.d_features))):
+        opt = torch.optim.Adam(net.parameters())
+        for p in net.parameters():
+            p.grad = torch.ones_like(p)
+        opt.step()
+        path = T._optim_path(tmp_path / "run.pt", player)
+        torch.save({"step": 1, "optimizers": {f"{player}_optimizer": opt.state_dict()}}, path)
+        assert path.stat().st_size < 5_000_000, (player, path.stat().st_size)
