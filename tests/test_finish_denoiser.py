@@ -57,3 +57,17 @@ def test_finished_stages_are_skipped_and_unfinished_ones_resumed(training):
     assert f"--resume {training}/ft_gan_1e-2.pt --out {training}/ft_gan_1e-2.pt" in out
     assert "ft_wgan_1e-2.pt: starting" in out and "ft_gan_5e-2.pt: starting" in out and "ft_wgan_5e-2.pt: starting" in out
     assert "--adv-weight 5e-2" in out
+
+
+def test_each_objective_has_its_own_lambdas_taken_in_turn(training):
+    training.mkdir()
+    checkpoint(training / "cnn.pt", 14000, 14000)
+    checkpoint(training / "ft_cnn.pt", 500, 500)
+    checkpoint(training / "ft_gan_3e-3.pt", 500, 500)
+    checkpoint(training / "ft_wgan_3e-3.pt", 500, 500)
+    out = plan(training).stdout  # the defaults
+    assert "ft_gan_3e-3.pt: finished" in out and "ft_wgan_3e-3.pt: finished" in out
+    assert out.index("ft_gan_1e-2.pt: starting") < out.index("ft_wgan_1e-3.pt: starting")
+    assert "ft_wgan_1e-2.pt" not in out and "ft_gan_1e-3.pt" not in out
+    uneven = plan(training, GAN_LAMBDAS="3e-3", WGAN_LAMBDAS="3e-3 1e-3 3e-4").stdout
+    assert "ft_wgan_3e-4.pt: starting" in uneven and "ft_gan_1e-2" not in uneven
