@@ -124,6 +124,8 @@ PAPERS: dict[str, Paper] = {p.key: p for p in [
     _p("villani2009", "C. Villani", 2009, "Optimal Transport: Old and New", "Springer",
        doi="10.1007/978-3-540-71050-9"),
     # --- image denoising (notebook 05) ---
+    _p("wu2021", "Y. Wu, J. Johnson", 2021, "Rethinking \"Batch\" in BatchNorm", "arXiv preprint",
+       arxiv="2105.07576", name="PreciseBN"),
     _p("rudin1992", "L. I. Rudin, S. Osher, E. Fatemi", 1992,
        "Nonlinear Total Variation Based Noise Removal Algorithms", "Physica D 60(1-4)",
        doi="10.1016/0167-2789(92)90242-F"),
