@@ -22,6 +22,10 @@
 # GAN_LAMBDAS ("3e-3 1e-2"), WGAN_LAMBDAS ("3e-3 1e-3"), or LAMBDAS for both, D_WARMUP (200
 # discriminator steps before each adversarial fine-tune),
 # TRAINING (data/training), DRY_RUN=1 prints the commands instead.
+# A second cycle of the long run, with its own fine-tunes in another folder:
+#   START_FROM=data/training/cnn.pt TRAINING=data/training/cycle2 scripts/finish_denoiser.sh
+# starts TRAINING/cnn.pt from START_FROM's weights (LONG_STEPS 8000, LONG_LR 3e-4 -> 3e-6,
+# LONG_SEED 1); then python scripts/ship_denoisers.py --training data/training/cycle2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,7 +65,9 @@ stage() {
         echo "$out: starting"
         cmd+=("$@")
     fi
-    cmd+=(--out "$out" --log "logs/$(basename "$out" .pt).jsonl")
+    local log=logs/$(basename "$out" .pt).jsonl
+    [[ $TRAINING == data/training ]] || log=logs/$(basename "$TRAINING")_$(basename "$out" .pt).jsonl
+    cmd+=(--out "$out" --log "$log")
     if [[ ${DRY_RUN:-0} == 1 ]]; then
         echo "would run: ${cmd[*]}"
     else
@@ -70,11 +76,20 @@ stage() {
 }
 
 main=$TRAINING/cnn.pt
-if [[ ! -f $main ]]; then
-    echo "expected the long cnn run's checkpoint at $main; start it with the command in data/weights/cnn.pt's manifest" >&2
+if [[ -f $main ]]; then
+    stage "$main"
+elif [[ -n ${START_FROM:-} ]]; then
+    # a warm restart (Loshchilov & Hutter's SGDR): a new cosine cycle from a finished long run's
+    # weights, with fresh optimizer moments and a new patch seed, so that it does not replay
+    # the first cycle's patches
+    mkdir -p "$TRAINING"
+    stage "$main" --objective cnn --init-from "$START_FROM" --steps "${LONG_STEPS:-8000}" \
+        --lr "${LONG_LR:-3e-4}" --seed "${LONG_SEED:-1}"
+else
+    echo "expected the long cnn run's checkpoint at $main; start it with the command in data/weights/cnn.pt's" \
+        "manifest, or warm-restart from a finished one with START_FROM=data/training/cnn.pt TRAINING=DIR" >&2
     exit 2
 fi
-stage "$main"
 if [[ ${DRY_RUN:-0} != 1 ]]; then
     read -r step total < <(progress "$main")
     ((step >= total)) || { echo "$main stopped at step $step of $total; run this script again" >&2; exit 1; }

@@ -43,12 +43,30 @@ def finished(path: Path) -> bool:
     return state["step"] >= state["config"]["steps"]
 
 
+def _shown(path) -> str:
+    """``path`` relative to the repository when it is inside it (as the commands are typed)."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def fine_tune_command(path: Path) -> str:
-    """The train-denoiser line that made the fine-tune checkpoint ``path`` (from its config)."""
-    config = load_state(path, with_optimizer=False)["config"]
+    """The train-denoiser line that made the checkpoint ``path`` from another (from its saved config)."""
+    state = load_state(path, with_optimizer=False)
+    config = state["config"]
     adv = "" if config["objective"] == "cnn" else f" --adv-weight {config['adv_weight']:g}"
-    return (f"python -m gancourse train-denoiser --objective {config['objective']} --init-from data/training/cnn.pt "
-            f"--steps {config['steps']} --lr {config['lr']:g}{adv} --out data/training/{path.name}")
+    warm = f" --d-warmup {config['d_warmup']}" if config.get("d_warmup") else ""
+    seed = f" --seed {config['seed']}" if config["seed"] else ""
+    return (f"python -m gancourse train-denoiser --objective {config['objective']} --init-from {state['init_from']} "
+            f"--steps {config['steps']} --lr {config['lr']:g}{adv}{warm}{seed} --out {_shown(path)}")
+
+
+def long_run_command(long_run: Path) -> str:
+    """How the long run ``long_run`` was made: the first cycle, then a warm restart if it is one."""
+    init_from = load_state(long_run, with_optimizer=False)["init_from"]
+    return LONG_RUN if init_from is None else f"{LONG_RUN}; then a warm restart: {fine_tune_command(long_run)}"
 
 
 def main(argv=None) -> int:
@@ -89,7 +107,7 @@ def main(argv=None) -> int:
     measured, files, commands = {}, {}, {}
     jobs = [(obj, lam, path) for obj, by_lam in runs.items() for lam, path in by_lam.items()]
     for obj, _lam, path in progress(jobs, desc="export and measure"):
-        commands[path] = f"{LONG_RUN}; then {fine_tune_command(path)}"
+        commands[path] = f"{long_run_command(long_run)}; then {fine_tune_command(path)}"
         files[path] = args.candidates / path.name
         export_weights(path, files[path], command=commands[path], overwrite=True, data=args.data)
         noisy, outputs = selection.denoise_all(files[path], obj, images, args.sigma)

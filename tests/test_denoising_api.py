@@ -53,6 +53,33 @@ def test_tiles_equal_the_whole_image():
     assert np.abs(whole - tiled).max() < 1e-4
 
 
+class _CountingModel(torch.nn.Module):
+    """A model wrapper that records the shape of every piece it is asked to denoise."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.pieces = model, []
+
+    def forward(self, x, sigma):
+        self.pieces.append(tuple(x.shape[-2:]))
+        return self.model(x, sigma)
+
+
+@pytest.mark.parametrize(("shape", "tile", "pieces"), [
+    ((60, 60), 32, 1),    # padded 92 <= 32 + 2 * 32: one piece, no overlap recomputed
+    ((70, 60), 32, 4),    # padded 102 > 96 rows: four row tiles (the last 6 rows); 92 columns: one
+    ((150, 133), 48, 16),  # padded 182 x 165: four tiles each way
+])
+def test_a_side_that_fits_in_a_tile_and_its_margins_is_one_piece(shape, tile, pieces):
+    torch.manual_seed(0)
+    model = _CountingModel(FFDNetDenoiser(features=4, depth=15).eval())
+    noisy = add_noise(bundled_image("coins")[:shape[0], :shape[1]], 25, seed=0)
+    tiled = denoise_tensor(model, noisy, 25.0, tile=tile)
+    assert len(model.pieces) == pieces
+    assert max(max(p) for p in model.pieces) <= tile + 2 * 32  # the memory bound: tile plus two margins
+    assert np.abs(tiled - denoise_tensor(model.model, noisy, 25.0, tile=1024)).max() < 1e-4
+
+
 def test_tiles_must_be_even():
     with pytest.raises(ValueError, match="even"):
         denoise_tensor(FFDNetDenoiser(features=4, depth=2), np.zeros((8, 8)), 25.0, tile=33)

@@ -168,7 +168,10 @@ def test_ship_writes_the_control_and_the_chosen_fine_tunes_with_their_selection(
     cnn = torch.load(weights / "cnn.pt", map_location="cpu", weights_only=True)
     cand = torch.load(tmp_path / "cand" / "ft_cnn.pt", map_location="cpu", weights_only=True)
     assert all(torch.equal(v, cand["generator"][k]) for k, v in cnn["generator"].items())
-    assert "--out data/training/ft_cnn.pt" in cnn["manifest"]["command"]
+    # the command names the files it was made from and into, and the long run came first
+    command = cnn["manifest"]["command"]
+    assert f"--init-from {training / 'cnn.pt'} --steps 2 --lr 0.0001 --out {training / 'ft_cnn.pt'}" in command
+    assert command.index("--out data/training/cnn.pt") < command.index("--out " + str(training / "ft_cnn.pt"))
     for obj in ("gan", "wgan"):
         shipped = torch.load(weights / f"{obj}.pt", map_location="cpu", weights_only=True)
         sel = shipped["manifest"]["selection"]
@@ -177,7 +180,7 @@ def test_ship_writes_the_control_and_the_chosen_fine_tunes_with_their_selection(
         recorded = sel["measured"][f"ft_{obj}_1e-2.pt"]
         assert {k: recorded[k] for k in again} == pytest.approx(again)
         assert "baseline_psnr" in recorded and "baseline_alpha" in recorded
-        assert f"--objective {obj} --init-from data/training/cnn.pt --steps 2 --lr 0.0001 --adv-weight 0.01" in \
+        assert f"--objective {obj} --init-from {training / 'cnn.pt'} --steps 2 --lr 0.0001 --adv-weight 0.01" in \
             shipped["manifest"]["command"]
         assert shipped["config"]["objective"] == obj
 

@@ -71,3 +71,17 @@ def test_each_objective_has_its_own_lambdas_taken_in_turn(training):
     assert "ft_wgan_1e-2.pt" not in out and "ft_gan_1e-3.pt" not in out
     uneven = plan(training, GAN_LAMBDAS="3e-3", WGAN_LAMBDAS="3e-3 1e-3 3e-4").stdout
     assert "ft_wgan_3e-4.pt: starting" in uneven and "ft_gan_1e-2" not in uneven
+
+
+def test_a_warm_restart_starts_a_new_cycle_from_a_finished_run(training, tmp_path):
+    first = tmp_path / "cnn.pt"
+    checkpoint(first, 14000, 14000)
+    out = plan(training, START_FROM=str(first), LAMBDAS="1e-2").stdout
+    assert f"--objective cnn --init-from {first} --steps 8000 --lr 3e-4 --seed 1 --out {training}/cnn.pt" in out
+    assert "--log logs/training_cnn.jsonl" in out  # the cycle's logs do not overwrite the first cycle's
+    # then its own control and fine-tunes, from the new cycle
+    assert f"--objective gan --init-from {training}/cnn.pt" in out
+    assert f"--out {training}/ft_gan_1e-2.pt --log logs/training_ft_gan_1e-2.jsonl" in out
+    # once it exists it is resumed like any stage, and START_FROM no longer matters
+    checkpoint(training / "cnn.pt", 100, 8000)
+    assert "cnn.pt: at step 100 of 8000, resuming" in plan(training, START_FROM=str(first)).stdout

@@ -104,14 +104,17 @@ def denoise_tensor(model: FFDNetDenoiser, noisy: np.ndarray, sigma: float, *, ti
     h, w = noisy.shape
     x = torch.as_tensor(noisy, dtype=torch.float32)
     out = np.empty((h, w), dtype=np.float64)
-    for top in range(0, h, tile):
-        for left in range(0, w, tile):
+    # a side that fits in one tile with its margins runs in one piece: no overlap to recompute
+    step_h = h if h <= tile + 2 * margin else tile
+    step_w = w if w <= tile + 2 * margin else tile
+    for top in range(0, h, step_h):
+        for left in range(0, w, step_w):
             # the tile plus a margin on every side; starts stay even so the 2x2 pixel groups
             # of pixel-unshuffle are the same as in a one-piece run
             t0, l0 = max(top - margin, 0), max(left - margin, 0)
-            t1, l1 = min(top + tile + margin, h), min(left + tile + margin, w)
+            t1, l1 = min(top + step_h + margin, h), min(left + step_w + margin, w)
             piece = model(x[t0:t1, l0:l1][None, None], sigma)[0, 0].double().numpy()  # (h', w')
-            bottom, right = min(top + tile, h), min(left + tile, w)
+            bottom, right = min(top + step_h, h), min(left + step_w, w)
             out[top:bottom, left:right] = piece[top - t0:bottom - t0, left - l0:right - l0]
     return out[PAD:PAD + h0, PAD:PAD + w0]
 
