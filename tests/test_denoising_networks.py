@@ -1,10 +1,17 @@
 """Tests for gancourse.denoising.networks: shapes, the noise map, cost against DnCNN, the PatchGAN."""
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from gancourse.denoising.networks import FFDNetDenoiser, PatchDiscriminator, conv_flops, noise_level_map
+from gancourse.denoising.networks import (
+    FFDNetDenoiser,
+    PatchDiscriminator,
+    conv_flops,
+    fuse_batchnorm,
+    noise_level_map,
+)
 
 
 @pytest.mark.parametrize("hw", [(8, 8), (9, 7), (33, 64), (2, 3)])
@@ -109,3 +116,34 @@ def test_patch_discriminator_receptive_field_is_54_pixels():
     d.patch_scores(x)[0, 0, 8, 8].backward()  # one patch score, away from the borders
     rows = (x.grad[0, 0].abs().sum(dim=1) > 0).nonzero()
     assert int(rows.max() - rows.min() + 1) == 54
+
+
+def test_fused_batchnorm_is_the_same_function_with_no_batch_norm_left():
+    torch.manual_seed(0)
+    model = FFDNetDenoiser(features=8, depth=5)
+    # non-trivial statistics and affine parameters, as a trained network has
+    with torch.no_grad():
+        for bn in (m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+            bn.weight.uniform_(0.5, 1.5)
+            bn.bias.uniform_(-0.2, 0.2)
+    model.eval()
+    fused = fuse_batchnorm(model)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules()) == 3  # the original is untouched
+    x, sigma = torch.rand(2, 1, 20, 18), torch.tensor([10.0, 40.0])
+    with torch.no_grad():
+        assert torch.allclose(fused(x, sigma), model(x, sigma), atol=1e-5)
+    with pytest.raises(TypeError, match="FFDNetDenoiser"):
+        fuse_batchnorm(torch.nn.Conv2d(1, 1, 3))
+
+
+def test_denoise_runs_the_fused_copy_of_the_shipped_weights():
+    from gancourse.denoising.api import denoise, denoise_tensor, load_denoiser
+    from gancourse.denoising.images import add_noise, bundled_image
+
+    noisy = add_noise(bundled_image("camera")[100:180, 200:290], 25, seed=0)
+    plain = denoise_tensor(load_denoiser("cnn"), noisy, 25.0)
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in load_denoiser("cnn").modules())
+    assert np.abs(denoise(noisy, "cnn", sigma=25) - plain).max() < 1e-5

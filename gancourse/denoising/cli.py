@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 #: The largest image the CLI reads, in pixels (64 megapixels; a 8000x8000 photo). Beyond it a
-#: file is refused as a possible decompression bomb. The network itself runs in 512x512 tiles
-#: (about 100 MB of activations whatever the size); the image is held in memory as float64,
+#: file is refused as a possible decompression bomb. The network itself runs in 768x768 tiles
+#: (under about 200 MB of activations whatever the size); the image is held in memory as float64,
 #: a few copies of 8 bytes per pixel per channel (about 2 GB at the limit for RGB).
 MAX_PIXELS = 64_000_000
 WRITE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg")
