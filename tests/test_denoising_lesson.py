@@ -4,6 +4,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import pytest  # noqa: E402
+
 from gancourse.denoising import lesson  # noqa: E402
 
 
@@ -37,3 +39,17 @@ def test_learning_curve_adds_the_re_estimated_statistics_where_the_log_has_them(
     assert "re-estimated" in precise.get_label()
     only_raw = lesson.plot_learning_curve(rows[:1], x="step")
     assert len(only_raw.lines) == 1
+
+
+def test_sigma_knob_at_the_true_level_is_the_plain_denoiser_and_lower_levels_keep_more_detail():
+    from gancourse.denoising.images import bundled_image
+
+    clean = bundled_image("astronaut")[30:110, 140:220]
+    _, rows = lesson.compare_methods(clean, ["cnn"], sigma=25, seed=1)
+    knob = lesson.sigma_knob(clean, [25, 20, 15], sigma=25, seed=1)
+    assert [r["method"] for r in knob] == ["cnn, told 25", "cnn, told 20", "cnn, told 15"]
+    assert knob[0]["psnr"] == pytest.approx(rows[0]["psnr"]) and knob[0]["hf_ratio"] == pytest.approx(rows[0]["hf_ratio"])
+    textures = [r["hf_ratio"] for r in knob]
+    assert textures[0] < textures[1] < textures[2]  # told less noise, it removes less
+    table = lesson.results_table(knob, columns=("method", "psnr"))
+    assert table.splitlines()[1].startswith("cnn, told 25 ") and len({len(line) for line in table.splitlines()}) == 1
