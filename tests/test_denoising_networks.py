@@ -147,3 +147,17 @@ def test_denoise_runs_the_fused_copy_of_the_shipped_weights():
     plain = denoise_tensor(load_denoiser("cnn"), noisy, 25.0)
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in load_denoiser("cnn").modules())
     assert np.abs(denoise(noisy, "cnn", sigma=25) - plain).max() < 1e-5
+
+
+def test_changing_the_loaded_module_does_not_change_what_denoise_returns():
+    from gancourse.denoising.api import denoise, load_denoiser
+    from gancourse.denoising.images import add_noise, bundled_image
+
+    noisy = add_noise(bundled_image("camera")[100:164, 200:264], 25, seed=0)
+    before = denoise(noisy, "cnn", sigma=25)
+    model = load_denoiser("cnn")
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()  # what a careless fine-tune in a notebook could do
+    assert load_denoiser("cnn") is not model
+    assert np.array_equal(denoise(noisy, "cnn", sigma=25), before)

@@ -13,6 +13,7 @@ receptive field).
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 from pathlib import Path
@@ -102,8 +103,10 @@ def load_denoiser(method: str = "cnn", weights: str | os.PathLike | None = None)
 
     This is the module as trained (with its batch norms), to inspect or fine-tune;
     :func:`denoise` runs an inference copy with them folded in (:func:`fuse_batchnorm`).
+    Each call returns a fresh copy, so that training it cannot change what :func:`denoise`
+    returns afterwards.
     """
-    return _load_cached(*_weights_file(method, weights))
+    return copy.deepcopy(_load_cached(*_weights_file(method, weights)))
 
 
 @torch.inference_mode()
