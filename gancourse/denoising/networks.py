@@ -191,8 +191,8 @@ def fuse_batchnorm(model: FFDNetDenoiser) -> FFDNetDenoiser:
     In eval mode a batch norm is a fixed per-channel affine map,
     :math:`\gamma (u - \mu)/\sqrt{v + \epsilon} + \beta`, so it folds into the preceding
     convolution's weights and bias (``torch.nn.utils.fusion.fuse_conv_bn_eval``): the same
-    function, one pass over the activations fewer per layer (measured 10-15 % faster on a
-    2-core CPU). The copy is in eval mode and cannot be trained as the original was (its
+    function, one pass over the activations fewer per layer (measured up to 10 % faster on a
+    2-core CPU, and 6-22 % with channels-last memory too, on three held-out photos). The copy is in eval mode and cannot be trained as the original was (its
     batch-norm statistics are gone); ``model`` itself is not changed.
     """
     from torch.nn.utils.fusion import fuse_conv_bn_eval
