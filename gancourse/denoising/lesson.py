@@ -77,13 +77,18 @@ def compare_methods(clean: np.ndarray, methods, *, sigma: float = 25.0, seed: in
     noisy = add_noise(clean, sigma, seed=seed)
     outputs, rows = {"clean": clean, "noisy": noisy}, []
     for method in methods:
-        t0 = time.perf_counter()
-        out = denoise(noisy, method, sigma=sigma)
-        seconds = time.perf_counter() - t0
-        outputs[method] = out
-        rows.append({"method": method, "psnr": psnr(clean, out), "ssim": ssim(clean, out),
-                     "hf_ratio": high_frequency_ratio(clean, out), "seconds": seconds})
+        outputs[method], row = _measure(clean, noisy, method, sigma, method)
+        rows.append(row)
     return outputs, rows
+
+
+def _measure(clean, noisy, method, sigma, label):
+    """Denoise ``noisy`` with ``method`` told ``sigma``; the output and its row (PSNR, SSIM, texture, seconds)."""
+    t0 = time.perf_counter()
+    out = denoise(noisy, method, sigma=sigma)
+    seconds = time.perf_counter() - t0
+    return out, {"method": label, "psnr": psnr(clean, out), "ssim": ssim(clean, out),
+                 "hf_ratio": high_frequency_ratio(clean, out), "seconds": seconds}
 
 
 def sigma_knob(clean: np.ndarray, told, *, sigma: float = 25.0, seed: int = 0, method: str = "cnn") -> list[dict]:
@@ -102,14 +107,7 @@ def sigma_knob(clean: np.ndarray, told, *, sigma: float = 25.0, seed: int = 0, m
         reading e.g. ``"cnn, told 22"``.
     """
     noisy = add_noise(clean, sigma, seed=seed)
-    rows = []
-    for level in told:
-        t0 = time.perf_counter()
-        out = denoise(noisy, method, sigma=level)
-        seconds = time.perf_counter() - t0
-        rows.append({"method": f"{method}, told {level:g}", "psnr": psnr(clean, out), "ssim": ssim(clean, out),
-                     "hf_ratio": high_frequency_ratio(clean, out), "seconds": seconds})
-    return rows
+    return [_measure(clean, noisy, method, level, f"{method}, told {level:g}")[1] for level in told]
 
 
 def results_table(rows, *, columns=("method", "sigma", "psnr", "ssim", "hf_ratio", "seconds")):
