@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import gancourse as gc
 from gancourse.exercises import nb05
 
 
@@ -85,44 +86,66 @@ def _bce(s, label):
     return F.binary_cross_entropy_with_logits(s, torch.full_like(s, label))
 
 
-RIGHT_LOSS = {
-    "bce": lambda s, xf, xc, lam: F.mse_loss(xf, xc) + lam * _bce(s, 1.0),
-    "logsigmoid": lambda s, xf, xc, lam: ((xf - xc) ** 2).mean() - lam * F.logsigmoid(s).mean(),
-    "softplus": lambda s, xf, xc, lam: F.mse_loss(xf, xc) + lam * F.softplus(-s).mean(),
-    "in place": lambda s, xf, xc, lam: xf.sub_(xc).pow_(2).mean() + lam * F.softplus(s.neg_()).mean(),
+def _d_loss(real, fake, real_label=1.0, fake_label=0.0):
+    return _bce(real, real_label) + _bce(fake, fake_label)
+
+
+RIGHT_D_LOSS = {
+    "bce with logits": lambda r, f: _d_loss(r, f),
+    "softplus": lambda r, f: F.softplus(-r).mean() + F.softplus(f).mean(),
+    "logsigmoid": lambda r, f: -F.logsigmoid(r).mean() - F.logsigmoid(-f).mean(),
+    "flattened": lambda r, f: F.binary_cross_entropy_with_logits(
+        torch.cat([r.flatten(), f.flatten()]), torch.cat([torch.ones(r.numel()), torch.zeros(f.numel())])) * 2,
+    "mean of per-image means": lambda r, f: F.softplus(-r).mean(dim=1).mean() + F.softplus(f).mean(dim=1).mean(),
+    "the course's": lambda r, f: gc.discriminator_loss(r, f),
+    "in place": lambda r, f: F.softplus(r.neg_()).mean() + F.softplus(f).mean(),
 }
-WRONG_LOSS = {
-    "label 0": (lambda s, xf, xc, lam: F.mse_loss(xf, xc) + lam * _bce(s, 0.0), "label 1"),
-    "minimax": (lambda s, xf, xc, lam: F.mse_loss(xf, xc) - lam * _bce(s, 0.0), "minimax"),
-    "no lam": (lambda s, xf, xc, lam: F.mse_loss(xf, xc) + _bce(s, 1.0), "weight the adversarial"),
-    "lam on pixel": (lambda s, xf, xc, lam: lam * F.mse_loss(xf, xc) + _bce(s, 1.0), "not the pixel"),
-    "l1": (lambda s, xf, xc, lam: F.l1_loss(xf, xc) + lam * _bce(s, 1.0), "squared"),
-    "sum": (lambda s, xf, xc, lam: ((xf - xc) ** 2).sum() + lam * _bce(s, 1.0), "do not sum"),
-    "no adversarial": (lambda s, xf, xc, lam: F.mse_loss(xf, xc), "missing"),
-    "no pixel": (lambda s, xf, xc, lam: lam * _bce(s, 1.0), "pixel term is missing"),
-    "sign": (lambda s, xf, xc, lam: F.mse_loss(xf, xc) - lam * _bce(s, 1.0), "sign"),
-    "probabilities": (lambda s, xf, xc, lam: F.mse_loss(xf, xc) - lam * torch.log(s).mean(), "logits"),
-    "float": (lambda s, xf, xc, lam: float(F.mse_loss(xf, xc) + lam * _bce(s, 1.0)), "scalar tensor"),
-    "per sample": (lambda s, xf, xc, lam: F.mse_loss(xf, xc) + lam * F.softplus(-s), "scalar tensor"),
-    "raises": (lambda s, xf, xc, lam: s + xf, "raised"),
+WRONG_D_LOSS = {
+    "labels swapped": (lambda r, f: _d_loss(r, f, 0.0, 1.0), "swapped"),
+    "averaged": (lambda r, f: _d_loss(r, f) / 2, "do not average them"),
+    "sign": (lambda r, f: -_d_loss(r, f), "sign"),
+    "no fake term": (lambda r, f: _bce(r, 1.0), "fake term"),
+    "no real term": (lambda r, f: _bce(f, 0.0), "real term"),
+    "sum over patches": (lambda r, f: F.softplus(-r).sum(dim=1).mean() + F.softplus(f).sum(dim=1).mean(), "patches too"),
+    "sum": (lambda r, f: F.softplus(-r).sum() + F.softplus(f).sum(), "do not sum"),
+    "logits averaged first": (lambda r, f: _bce(r.mean(dim=1), 1.0) + _bce(f.mean(dim=1), 0.0), "logits first"),
+    "log of sigmoid": (lambda r, f: -torch.log(torch.sigmoid(r)).mean() - torch.log(1 - torch.sigmoid(f)).mean(),
+                       "from the logits"),
+    "bce on probabilities": (lambda r, f: F.binary_cross_entropy(torch.sigmoid(r), torch.ones_like(r))
+                             + F.binary_cross_entropy(torch.sigmoid(f), torch.zeros_like(f)), "from the logits"),
+    "generator's term": (lambda r, f: _bce(r, 1.0) - _bce(f, 1.0), "generator's loss"),
+    "least squares": (lambda r, f: ((torch.sigmoid(r) - 1) ** 2).mean() + (torch.sigmoid(f) ** 2).mean(), "not yet"),
+    "wasserstein": (lambda r, f: f.mean() - r.mean(), "not yet"),
+    "float": (lambda r, f: float(_d_loss(r, f)), "scalar tensor"),
+    "per patch": (lambda r, f: F.softplus(-r) + F.softplus(f), "scalar tensor"),
+    "raises": (lambda r, f: r @ f, "raised"),
+    "missing": (..., "replace the ..."),
+    "nan": (lambda r, f: r.sum() * float("nan"), "moderate logits"),
+    "none": (lambda r, f: None, "return your result"),
 }
 
 
-@pytest.mark.parametrize("answer", RIGHT_LOSS.values(), ids=RIGHT_LOSS)
-def test_generator_loss_accepts(answer):
-    assert nb05.check_generator_loss(answer)
+@pytest.mark.parametrize("answer", RIGHT_D_LOSS.values(), ids=RIGHT_D_LOSS)
+def test_discriminator_loss_accepts(answer):
+    verdict = nb05.check_discriminator_loss(answer)
+    assert verdict, verdict.message
 
 
-@pytest.mark.parametrize("answer, says", WRONG_LOSS.values(), ids=WRONG_LOSS)
-def test_generator_loss_rejects(answer, says):
-    verdict = nb05.check_generator_loss(answer)
+@pytest.mark.parametrize("answer, says", WRONG_D_LOSS.values(), ids=WRONG_D_LOSS)
+def test_discriminator_loss_rejects(answer, says):
+    verdict = nb05.check_discriminator_loss(answer)
     assert not verdict and says in verdict.message, verdict.message
+
+
+def test_discriminator_loss_checker_uses_confident_logits():
+    """The naive log(sigmoid(s)) must fail: some case has a fake logit whose sigmoid is 1 in float32."""
+    assert any(float(torch.sigmoid(fake).max()) == 1.0 for _, fake in nb05._patch_cases())
 
 
 @pytest.mark.parametrize("check, wrong", [
     (nb05.check_add_noise, WRONG_NOISE["clipped"][0]),
     (nb05.check_psnr, WRONG_PSNR["mae"][0]),
-    (nb05.check_generator_loss, WRONG_LOSS["l1"][0]),
+    (nb05.check_discriminator_loss, WRONG_D_LOSS["least squares"][0]),
 ])
 def test_no_checker_prints_the_expected_value(check, wrong):
     import re

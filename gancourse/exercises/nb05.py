@@ -1,4 +1,4 @@
-"""Exercise checkers for notebook 05 (GAN image denoising: the noise model, PSNR, the generator's loss).
+"""Exercise checkers for notebook 05 (GAN image denoising: the noise model, PSNR, the PatchGAN discriminator's loss).
 
 Every checker runs the learner's function on *copies* of its test data, turns an exception or a
 non-finite value into feedback, and never prints the expected value.
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from . import Feedback
 
-__all__ = ["check_add_noise", "check_psnr", "check_generator_loss"]
+__all__ = ["check_add_noise", "check_psnr", "check_discriminator_loss"]
 
 
 def _run(name: str, fn, *args):
@@ -116,45 +116,68 @@ def check_psnr(my_psnr) -> Feedback:
     return Feedback(True, f"{name}: correct")
 
 
-# ------------------------------------------------------------------ Exercise 3: the generator's loss
-def check_generator_loss(my_loss) -> Feedback:
-    r"""``my_loss(fake_scores, x_fake, x_clean, lam)``: :math:`\mathrm{MSE}(\hat x, x) + \lambda\,(-\mathbb{E}\log\sigma(s))`."""
-    name = "Exercise 3"
+# ------------------------------------------------------------------ Exercise 3: the PatchGAN's loss
+def _patch_cases():
+    """(real, fake) logit pairs of shape (N, P); the second has a fooled discriminator's large logits."""
     g = torch.Generator().manual_seed(5)
-    cases = [(torch.randn(6, generator=g) * 2, torch.rand(6, 1, 8, 8, generator=g), torch.rand(6, 1, 8, 8, generator=g), 0.01),
-             (torch.randn(3, generator=g) - 3, torch.rand(3, 1, 4, 4, generator=g), torch.rand(3, 1, 4, 4, generator=g), 0.5)]
-    for scores, x_fake, x_clean, lam in cases:
-        pixel = F.mse_loss(x_fake, x_clean)
-        adv = F.binary_cross_entropy_with_logits(scores, torch.ones_like(scores))
-        expected = float(pixel + lam * adv)
-        value, problem = _run(name, my_loss, scores.clone(), x_fake.clone(), x_clean.clone(), lam)
+    first = (torch.randn(4, 6, generator=g) * 2 + 1, torch.randn(4, 6, generator=g) * 2 - 1)
+    # a discriminator sure of the wrong answer: sigmoid(40) rounds to 1 in float32, so
+    # log(1 - sigmoid(s)) is log 0 = -inf unless the loss is computed from the logits
+    real = torch.tensor([[3.0, -2.0, 0.5], [-40.0, 1.0, 2.0]])
+    fake = torch.tensor([[40.0, -3.0, 0.0], [1.5, -1.0, 25.0]])
+    return [first, (real, fake)]
+
+
+def check_discriminator_loss(my_d_loss) -> Feedback:
+    r"""``my_d_loss(real_scores, fake_scores)`` on patch logits (N, P).
+
+    Notebook 03's discriminator loss on every patch, averaged over images and patches:
+    :math:`-\frac{1}{NP}\sum\log\sigma(s_{\text{real}}) - \frac{1}{NP}\sum\log(1 - \sigma(s_{\text{fake}}))`.
+    """
+    name = "Exercise 3"
+    bce = F.binary_cross_entropy_with_logits
+    for real, fake in _patch_cases():
+        real_term = bce(real, torch.ones_like(real))
+        fake_term = bce(fake, torch.zeros_like(fake))
+        expected = float(real_term + fake_term)
+        value, problem = _run(name, my_d_loss, real.clone(), fake.clone())
         if problem is not None:
             return problem
         if not isinstance(value, torch.Tensor) or value.numel() != 1:
             got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
             return Feedback(False, f"{name}: expected a scalar tensor (so it can be back-propagated), got {got}")
         got = float(value)
+        if not math.isfinite(got) and float(fake.abs().max()) < 10:
+            return Feedback(False, f"{name}: your loss is {got} on moderate logits; look for a log of 0 or a 0 / 0")
         if not math.isfinite(got):
-            return Feedback(False, f"{name}: your loss is {got}; compute log D from the logits "
-                                   "(F.logsigmoid or binary_cross_entropy_with_logits), never log(sigmoid(s))")
+            return Feedback(False, f"{name}: your loss is {got} on confident logits (|s| = 40); compute it from "
+                                   "the logits (binary_cross_entropy_with_logits, or F.logsigmoid), never "
+                                   "log(sigmoid(s)), as in notebook 01")
         if abs(got - expected) < 1e-5 * max(1.0, abs(expected)):
             continue
-        minimax = float(pixel - lam * F.binary_cross_entropy_with_logits(scores, torch.zeros_like(scores)))
+        n_patches = real.shape[1]
         hints = [
-            (float(pixel + lam * F.binary_cross_entropy_with_logits(scores, torch.zeros_like(scores))),
-             "the generator wants its fakes labelled *real* (label 1): that is the non-saturating loss"),
-            (minimax, "that is the saturating minimax loss; use the non-saturating -log D(G(z)) of notebook 03"),
-            (float(pixel + adv), "weight the adversarial term by lam"),
-            (float(lam * pixel + adv), "lam weights the adversarial term, not the pixel term"),
-            (float((x_fake - x_clean).abs().mean() + lam * adv), "the pixel term here is the mean *squared* error"),
-            (float(((x_fake - x_clean) ** 2).sum() + lam * adv), "average the squared error over pixels, do not sum"),
-            (float(pixel), "the adversarial term is missing"),
-            (float(lam * adv), "the pixel term is missing"),
-            (float(pixel - lam * adv), "check the sign of the adversarial term"),
+            (float(bce(real, torch.zeros_like(real)) + bce(fake, torch.ones_like(fake))),
+             "real patches get label 1 and fakes label 0; yours are swapped"),
+            (expected / 2, "add the two cross-entropies, as notebook 03's discriminator_loss does; do not average them"),
+            (-expected, "the discriminator minimises L_D = -V: check the sign"),
+            (float(real_term), "the fake term, the cross-entropy of the fakes with label 0, is missing"),
+            (float(fake_term), "the real term, the cross-entropy of the real patches with label 1, is missing"),
+            (expected * n_patches, "average over the patches too: sum over them and the loss grows with the image"),
+            (expected * real.numel(), "average over images and patches, do not sum"),
+            (float(bce(real.mean(dim=1), torch.ones(len(real))) + bce(fake.mean(dim=1), torch.zeros(len(fake)))),
+             "apply the cross-entropy to every patch's logit, then average; do not average the logits first"),
+            (float(F.binary_cross_entropy(torch.sigmoid(real), torch.ones_like(real))
+                   + F.binary_cross_entropy(torch.sigmoid(fake), torch.zeros_like(fake))),
+             "compute it from the logits (binary_cross_entropy_with_logits): binary_cross_entropy on "
+             "sigmoid(s) loses the confident patches (sigmoid(40) is 1 in float32, and it clamps log 0 to -100)"),
+            (float(real_term - bce(fake, torch.ones_like(fake))),
+             "that mixes in the generator's loss; the discriminator's fake term is the cross-entropy with label 0"),
         ]
         for wrong, hint in hints:
             if abs(got - wrong) < 1e-5 * max(1.0, abs(wrong)):
                 return Feedback(False, f"{name}: not yet: {hint}")
         return Feedback(False, f"{name}: not yet: your loss is {'too high' if got > expected else 'too low'}; "
-                               "it is the pixel MSE plus lam times the generator's non-saturating loss")
+                               "it is the cross-entropy of every real patch with label 1 plus that of every fake "
+                               "patch with label 0, each averaged over images and patches")
     return Feedback(True, f"{name}: correct")
