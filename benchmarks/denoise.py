@@ -25,6 +25,7 @@ from gancourse.denoising.benchmark import (
     run_benchmark,
     save_results,
 )
+from gancourse.denoising.classical import bm3d_threads
 from gancourse.denoising.images import HELD_OUT_IMAGES, held_out_images, read_image_folder
 from gancourse.runtime import set_threads
 
@@ -55,7 +56,8 @@ def main(argv=None) -> int:
         order = {m: i for i, m in enumerate(["noisy", *METHODS])}
         rows = sorted([r for r in old["rows"] if (r["method"], r["sigma"]) not in fresh] + rows,
                       key=lambda r: (r["sigma"], order[r["method"]]))
-    print(f"{len(images)} images ({source}); torch threads {threads}; {time.perf_counter() - t0:.0f} s in all\n")
+    print(f"{len(images)} images ({source}); torch threads {threads}, BM3D threads {bm3d_threads()}; "
+          f"{time.perf_counter() - t0:.0f} s in all\n")
     print(format_table(rows))
     if args.save or not args.data:
         manifests = {}
@@ -67,7 +69,7 @@ def main(argv=None) -> int:
         if args.merge:
             command = kept_meta.get("command", "") + "; then " + command
         meta = {"command": command,
-                "images": source, "machine": f"{platform.machine()}, {threads} torch threads",
+                "images": source, "machine": f"{platform.machine()}, {threads} torch threads, BM3D threads {bm3d_threads()}",
                 "torch": str(torch.__version__), "weights": manifests}
         print(f"\nsaved to {save_results(rows, RESULTS_PATH, meta=meta)}")
     return 0

@@ -148,3 +148,16 @@ def test_bm3d_without_the_extra_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "bm3d", None)  # import bm3d now raises ImportError
     with pytest.raises(ImportError, match=r"gancourse\[bm3d\]"):
         denoise(np.zeros((8, 8)), "bm3d", sigma=10)
+
+
+def test_bm3d_threads_reads_the_profile(monkeypatch):
+    """The benchmark records BM3D's threads from the bm3d package's own default profile."""
+    from gancourse.denoising.classical import bm3d_threads
+
+    bm3d = pytest.importorskip("bm3d")
+    monkeypatch.setattr(bm3d.BM3DProfile, "num_threads", 1)
+    assert bm3d_threads() == "1"
+    monkeypatch.setattr(bm3d.BM3DProfile, "num_threads", 0)
+    assert bm3d_threads().startswith("auto (every core")
+    monkeypatch.setitem(sys.modules, "bm3d", None)
+    assert bm3d_threads() == "not installed"

@@ -25,9 +25,11 @@ environment installs. Everything else is BSD (scikit-image, SciPy, PyWavelets).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-__all__ = ["CLASSICAL_METHODS", "gaussian", "median", "tv", "wavelet", "nlm", "bm3d", "bm3d_available"]
+__all__ = ["CLASSICAL_METHODS", "gaussian", "median", "tv", "wavelet", "nlm", "bm3d", "bm3d_available", "bm3d_threads"]
 
 
 def gaussian(noisy: np.ndarray, sigma: float) -> np.ndarray:
@@ -78,6 +80,16 @@ def bm3d_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def bm3d_threads() -> str:
+    """How many threads BM3D uses, from the ``bm3d`` package's default profile ("auto" = every core)."""
+    if not bm3d_available():
+        return "not installed"
+    import bm3d as _bm3d
+
+    n = _bm3d.BM3DProfile().num_threads
+    return f"{n}" if n else f"auto (every core: {os.cpu_count()})"
 
 
 def bm3d(noisy: np.ndarray, sigma: float) -> np.ndarray:
