@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from skimage.metrics import peak_signal_noise_ratio
+from tiny_denoiser import TINY, VAL
 
 from gancourse.denoising import selection as S
 from gancourse.denoising import train as T
@@ -110,8 +111,6 @@ def test_putting_noise_back_raises_the_texture_and_the_baseline_finds_the_best_s
     assert S.noise_baseline(clean, noisy, smooth, 0.0) is None  # a distance of 0: noise never gets there
 
 
-TINY = {"features": 8, "depth": 3, "batch_size": 4, "patch": 32}
-VAL = {"moon": bundled_image("moon")[:48, :48]}
 SMALL = {"brick": bundled_image("brick")[:48, :56], "coins": bundled_image("coins")[:40, :40]}
 
 

@@ -5,14 +5,11 @@ import math
 import numpy as np
 import pytest
 import torch
+from tiny_denoiser import TINY, VAL
 
 from gancourse.denoising import train as T
 from gancourse.denoising.api import denoise, load_denoiser
-from gancourse.denoising.images import bundled_image
 from gancourse.denoising.networks import PatchDiscriminator
-
-TINY = {"features": 8, "depth": 3, "batch_size": 4, "patch": 32}
-VAL = {"moon": bundled_image("moon")[:48, :48]}
 
 
 @pytest.fixture
