@@ -99,6 +99,10 @@ RIGHT_D_LOSS = {
     "mean of per-image means": lambda r, f: F.softplus(-r).mean(dim=1).mean() + F.softplus(f).mean(dim=1).mean(),
     "the course's": lambda r, f: gc.discriminator_loss(r, f),
     "in place": lambda r, f: F.softplus(r.neg_()).mean() + F.softplus(f).mean(),
+    "float64": lambda r, f: _d_loss(r.double(), f.double()),
+    "module": lambda r, f: torch.nn.BCEWithLogitsLoss()(r, torch.ones_like(r)) + torch.nn.BCEWithLogitsLoss()(
+        f, torch.zeros_like(f)),
+    "logaddexp": lambda r, f: torch.logaddexp(torch.zeros_like(r), -r).mean() + torch.logaddexp(torch.zeros_like(f), f).mean(),
 }
 WRONG_D_LOSS = {
     "labels swapped": (lambda r, f: _d_loss(r, f, 0.0, 1.0), "swapped"),
@@ -119,6 +123,20 @@ WRONG_D_LOSS = {
     "float": (lambda r, f: float(_d_loss(r, f)), "scalar tensor"),
     "per patch": (lambda r, f: F.softplus(-r) + F.softplus(f), "scalar tensor"),
     "raises": (lambda r, f: r @ f, "raised"),
+    "log of sigmoid(-s)": (lambda r, f: -torch.log(torch.sigmoid(r)).mean() - torch.log(torch.sigmoid(-f)).mean(),
+                           "from the logits"),
+    "log1p of -sigmoid": (lambda r, f: -F.logsigmoid(r).mean() - torch.log1p(-torch.sigmoid(f)).mean(),
+                          "log(1 - sigmoid(s))"),
+    "bce on sigmoid(-s)": (lambda r, f: F.binary_cross_entropy(torch.sigmoid(r), torch.ones_like(r))
+                           + F.binary_cross_entropy(torch.sigmoid(-f), torch.ones_like(f)), "from the logits"),
+    "fake label 1": (lambda r, f: _bce(r, 1.0) + _bce(f, 1.0), "fake patches take label 0"),
+    "real sign slip": (lambda r, f: F.softplus(r).mean() + F.softplus(f).mean(), "real patches take label 1"),
+    "sum over images": (lambda r, f: F.softplus(-r).mean(dim=1).sum() + F.softplus(f).mean(dim=1).sum(),
+                        "over the images too"),
+    "item": (lambda r, f: torch.tensor(_d_loss(r, f).item()), "cut from the graph"),
+    "numpy": (lambda r, f: torch.tensor(np.logaddexp(0, -r.detach().numpy()).mean()
+                                        + np.logaddexp(0, f.detach().numpy()).mean()), "cut from the graph"),
+    "half detached": (lambda r, f: _bce(r, 1.0) + _bce(f.detach(), 0.0), "gradient is not"),
     "missing": (..., "replace the ..."),
     "nan": (lambda r, f: r.sum() * float("nan"), "moderate logits"),
     "none": (lambda r, f: None, "return your result"),
@@ -138,8 +156,11 @@ def test_discriminator_loss_rejects(answer, says):
 
 
 def test_discriminator_loss_checker_uses_confident_logits():
-    """The naive log(sigmoid(s)) must fail: some case has a fake logit whose sigmoid is 1 in float32."""
-    assert any(float(torch.sigmoid(fake).max()) == 1.0 for _, fake in nb05._patch_cases())
+    """The naive forms must fail: some case has logits whose sigmoid is 1 or 0 in float32, beyond BCE's clamp at 100."""
+    cases = nb05._patch_cases()
+    assert any(float(torch.sigmoid(fake).max()) == 1.0 for _, fake in cases)
+    assert any(float(torch.sigmoid(real).min()) == 0.0 and float(real.min()) < -100 for real, _ in cases)
+    assert any(float(fake.max()) > 100 for _, fake in cases)
 
 
 @pytest.mark.parametrize("check, wrong", [

@@ -12,19 +12,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import Feedback
+from . import Feedback, call_learner
 
 __all__ = ["check_add_noise", "check_psnr", "check_discriminator_loss"]
 
 
-def _run(name: str, fn, *args):
-    """Call a learner's function; (value, None) or (None, Feedback) when it is missing or raises."""
-    if fn is None or fn is Ellipsis or not callable(fn):
-        return None, Feedback(False, f"{name}: expected a function, got {type(fn).__name__}; replace the ... with your code")
-    try:
-        value = fn(*args)
-    except Exception as exc:  # the learner's code may raise anything
-        return None, Feedback(False, f"{name}: your function raised {type(exc).__name__}: {exc}")
+def _run(name: str, fn, *args, copy: bool = True):
+    """Call a learner's function with the course's guard (:func:`call_learner`: copies, a time limit,
+    exceptions as feedback); (value, None), or (None, Feedback) when it is missing, raises or returns None."""
+    value, problem = call_learner(name, fn, *args, copy=copy)
+    if problem is not None:
+        return None, problem
     if value is None or value is Ellipsis:
         return None, Feedback(False, f"{name}: your function returns {value!r}; return your result")
     return value, None
@@ -118,13 +116,14 @@ def check_psnr(my_psnr) -> Feedback:
 
 # ------------------------------------------------------------------ Exercise 3: the PatchGAN's loss
 def _patch_cases():
-    """(real, fake) logit pairs of shape (N, P); the second has a fooled discriminator's large logits."""
+    """(real, fake) logit pairs of shape (N, P); the second is a confident discriminator's."""
     g = torch.Generator().manual_seed(5)
     first = (torch.randn(4, 6, generator=g) * 2 + 1, torch.randn(4, 6, generator=g) * 2 - 1)
-    # a discriminator sure of the wrong answer: sigmoid(40) rounds to 1 in float32, so
-    # log(1 - sigmoid(s)) is log 0 = -inf unless the loss is computed from the logits
-    real = torch.tensor([[3.0, -2.0, 0.5], [-40.0, 1.0, 2.0]])
-    fake = torch.tensor([[40.0, -3.0, 0.0], [1.5, -1.0, 25.0]])
+    # a confident discriminator, right and wrong: in float32 sigmoid(40) rounds to 1 and
+    # sigmoid(-120) to 0, so log(sigmoid(s)) and log(1 - sigmoid(s)) meet log 0 = -inf, and
+    # binary_cross_entropy on probabilities clamps them to -100, unless the loss uses the logits
+    real = torch.tensor([[3.0, -2.0, 0.5], [-40.0, 1.0, -120.0]])
+    fake = torch.tensor([[40.0, -3.0, 0.0], [1.5, 120.0, 25.0]])
     return [first, (real, fake)]
 
 
@@ -133,6 +132,8 @@ def check_discriminator_loss(my_d_loss) -> Feedback:
 
     Notebook 03's discriminator loss on every patch, averaged over images and patches:
     :math:`-\frac{1}{NP}\sum\log\sigma(s_{\text{real}}) - \frac{1}{NP}\sum\log(1 - \sigma(s_{\text{fake}}))`.
+    The value and its gradient with respect to both inputs are checked (a loss that cuts the graph
+    cannot train the discriminator).
     """
     name = "Exercise 3"
     bce = F.binary_cross_entropy_with_logits
@@ -140,37 +141,55 @@ def check_discriminator_loss(my_d_loss) -> Feedback:
         real_term = bce(real, torch.ones_like(real))
         fake_term = bce(fake, torch.zeros_like(fake))
         expected = float(real_term + fake_term)
-        value, problem = _run(name, my_d_loss, real.clone(), fake.clone())
+        # the learner gets non-leaf tensors that require a gradient (in-place code still works on them)
+        real_leaf, fake_leaf = real.clone().requires_grad_(), fake.clone().requires_grad_()
+        value, problem = _run(name, my_d_loss, real_leaf * 1.0, fake_leaf * 1.0, copy=False)
         if problem is not None:
             return problem
         if not isinstance(value, torch.Tensor) or value.numel() != 1:
             got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
             return Feedback(False, f"{name}: expected a scalar tensor (so it can be back-propagated), got {got}")
-        got = float(value)
+        got = float(value.detach())
         if not math.isfinite(got) and float(fake.abs().max()) < 10:
             return Feedback(False, f"{name}: your loss is {got} on moderate logits; look for a log of 0 or a 0 / 0")
         if not math.isfinite(got):
-            return Feedback(False, f"{name}: your loss is {got} on confident logits (|s| = 40); compute it from "
-                                   "the logits (binary_cross_entropy_with_logits, or F.logsigmoid), never "
-                                   "log(sigmoid(s)), as in notebook 01")
+            return Feedback(False, f"{name}: your loss is {got} on confident logits (|s| of 40 and more); compute it "
+                                   "from the logits (binary_cross_entropy_with_logits, or F.logsigmoid), never "
+                                   "log(sigmoid(s)) or log(1 - sigmoid(s)), as in notebook 01")
         if abs(got - expected) < 1e-5 * max(1.0, abs(expected)):
+            if not value.requires_grad:
+                return Feedback(False, f"{name}: the value is right but it is cut from the graph (.item(), .detach(), "
+                                       "NumPy or a new torch.tensor); build it from torch operations on the scores, "
+                                       "so that the discriminator can be trained on it")
+            grad_real, grad_fake = torch.autograd.grad(value, (real_leaf, fake_leaf), allow_unused=True)
+            want_real = (torch.sigmoid(real) - 1) / real.numel()
+            want_fake = torch.sigmoid(fake) / fake.numel()
+            if (grad_real is None or grad_fake is None or not torch.allclose(grad_real, want_real, atol=1e-7)
+                    or not torch.allclose(grad_fake, want_fake, atol=1e-7)):
+                return Feedback(False, f"{name}: the value is right but its gradient is not: part of it is cut from "
+                                       "the graph (.detach(), .item(), NumPy); build it from torch operations on the scores")
             continue
-        n_patches = real.shape[1]
+        n_images, n_patches = real.shape
         hints = [
             (float(bce(real, torch.zeros_like(real)) + bce(fake, torch.ones_like(fake))),
              "real patches get label 1 and fakes label 0; yours are swapped"),
-            (expected / 2, "add the two cross-entropies, as notebook 03's discriminator_loss does; do not average them"),
+            (float(real_term + bce(fake, torch.ones_like(fake))), "the fake patches take label 0"),
+            (float(bce(real, torch.zeros_like(real)) + fake_term), "the real patches take label 1"),
+            (expected / 2, "add the two cross-entropies, as notebook 03's discriminator_loss does (L_D = -V); "
+                           "pix2pix halves the sum, the course does not: do not average them"),
             (-expected, "the discriminator minimises L_D = -V: check the sign"),
             (float(real_term), "the fake term, the cross-entropy of the fakes with label 0, is missing"),
             (float(fake_term), "the real term, the cross-entropy of the real patches with label 1, is missing"),
             (expected * n_patches, "average over the patches too: sum over them and the loss grows with the image"),
+            (expected * n_images, "average over the images too, do not sum over them"),
             (expected * real.numel(), "average over images and patches, do not sum"),
-            (float(bce(real.mean(dim=1), torch.ones(len(real))) + bce(fake.mean(dim=1), torch.zeros(len(fake)))),
+            (float(bce(real.mean(dim=1), torch.ones(n_images)) + bce(fake.mean(dim=1), torch.zeros(n_images))),
              "apply the cross-entropy to every patch's logit, then average; do not average the logits first"),
-            (float(F.binary_cross_entropy(torch.sigmoid(real), torch.ones_like(real))
-                   + F.binary_cross_entropy(torch.sigmoid(fake), torch.zeros_like(fake))),
-             "compute it from the logits (binary_cross_entropy_with_logits): binary_cross_entropy on "
-             "sigmoid(s) loses the confident patches (sigmoid(40) is 1 in float32, and it clamps log 0 to -100)"),
+            *[(float(F.binary_cross_entropy(torch.sigmoid(real), torch.ones_like(real)) + fake_probs),
+               "compute it from the logits (binary_cross_entropy_with_logits): binary_cross_entropy on sigmoid(s) "
+               "loses the confident patches (sigmoid rounds to 0 or 1 in float32, and it clamps log 0 to -100)")
+              for fake_probs in (F.binary_cross_entropy(torch.sigmoid(fake), torch.zeros_like(fake)),
+                                 F.binary_cross_entropy(torch.sigmoid(-fake), torch.ones_like(fake)))],
             (float(real_term - bce(fake, torch.ones_like(fake))),
              "that mixes in the generator's loss; the discriminator's fake term is the cross-entropy with label 0"),
         ]
