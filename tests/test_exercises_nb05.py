@@ -120,7 +120,7 @@ WRONG_D_LOSS = {
     "generator's term": (lambda r, f: _bce(r, 1.0) - _bce(f, 1.0), "generator's loss"),
     "least squares": (lambda r, f: ((torch.sigmoid(r) - 1) ** 2).mean() + (torch.sigmoid(f) ** 2).mean(), "not yet"),
     "wasserstein": (lambda r, f: f.mean() - r.mean(), "not yet"),
-    "float": (lambda r, f: float(_d_loss(r, f)), "scalar tensor"),
+    "float": (lambda r, f: float(_d_loss(r, f).detach()), "scalar tensor"),
     "per patch": (lambda r, f: F.softplus(-r) + F.softplus(f), "scalar tensor"),
     "raises": (lambda r, f: r @ f, "raised"),
     "log of sigmoid(-s)": (lambda r, f: -torch.log(torch.sigmoid(r)).mean() - torch.log(torch.sigmoid(-f)).mean(),
