@@ -161,3 +161,18 @@ def test_bm3d_threads_reads_the_profile(monkeypatch):
     assert bm3d_threads().startswith("auto (every core")
     monkeypatch.setitem(sys.modules, "bm3d", None)
     assert bm3d_threads() == "not installed"
+
+
+def test_format_table_speed_column_is_reference_seconds_over_the_methods():
+    """'speed/bm3d' reads as 'times faster than BM3D': 10 s / 0.5 s = 20.0x; noisy has none."""
+    from gancourse.denoising.benchmark import format_table
+
+    row = {"psnr": 30.0, "ssim": 0.8, "hf_ratio": 0.5}
+    rows = [{**row, "method": "noisy", "sigma": 25, "seconds": 0.0},
+            {**row, "method": "bm3d", "sigma": 25, "seconds": 10.0},
+            {**row, "method": "cnn", "sigma": 25, "seconds": 0.5},
+            {**row, "method": "cnn", "sigma": 50, "seconds": 0.5}]  # no bm3d at sigma 50
+    header, noisy, bm3d, cnn25, cnn50 = format_table(rows).splitlines()
+    assert header.split()[-1] == "speed/bm3d"
+    assert cnn25.split()[-1] == "20.0x" and bm3d.split()[-1] == "1.0x"
+    assert len(noisy.split()) == len(cnn50.split()) == 6  # no speed column for either
