@@ -152,6 +152,8 @@ PAPERS: dict[str, Paper] = {p.key: p for p in [
        "A. Tejani, J. Totz, Z. Wang, W. Shi", 2017,
        "Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial Network",
        "CVPR 2017", arxiv="1609.04802", name="SRGAN"),
+    _p("loshchilov2017", "I. Loshchilov, F. Hutter", 2017, "SGDR: Stochastic Gradient Descent with Warm Restarts",
+       "ICLR 2017", arxiv="1608.03983", name="SGDR"),
     _p("blau2018", "Y. Blau, T. Michaeli", 2018, "The Perception-Distortion Tradeoff", "CVPR 2018",
        arxiv="1711.06077"),
     _p("lehtinen2018", "J. Lehtinen, J. Munkberg, J. Hasselgren, S. Laine, T. Karras, M. Aittala, T. Aila", 2018,

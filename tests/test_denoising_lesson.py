@@ -53,3 +53,20 @@ def test_sigma_knob_at_the_true_level_is_the_plain_denoiser_and_lower_levels_kee
     assert textures[0] < textures[1] < textures[2]  # told less noise, it removes less
     table = lesson.results_table(knob, columns=("method", "psnr"))
     assert table.splitlines()[1].startswith("cnn, told 25 ") and len({len(line) for line in table.splitlines()}) == 1
+
+
+def test_join_runs_counts_steps_and_minutes_from_the_first_cycle():
+    history = [{"step": 100, "log": [{"step": 0, "minutes": 0.0, "val_psnr_25": 20.0},
+                                     {"step": 100, "minutes": 30.0, "val_psnr_25": 28.0}]},
+               {"step": 50, "log": [{"step": 0, "minutes": 0.0, "val_psnr_25": 28.0},
+                                    {"step": 50, "minutes": 12.5, "val_psnr_25": 28.4}]}]
+    rows, starts = lesson.join_runs(history)
+    assert [r["step"] for r in rows] == [0, 100, 100, 150]
+    assert [r["minutes"] for r in rows] == [0.0, 30.0, 30.0, 42.5]
+    assert [r["cycle"] for r in rows] == [1, 1, 2, 2] and starts == [100]
+    assert history[1]["log"][1]["step"] == 50  # the records themselves are left alone
+    ax = lesson.plot_runs(history, reference={"BM3D": 29.0})
+    assert list(ax.lines[0].get_xdata()) == [0, 100, 100, 150]
+    restart = [line for line in ax.lines if line.get_label() == "warm restart"]
+    assert len(restart) == 1 and list(restart[0].get_xdata()) == [100, 100]
+    assert lesson.join_runs(history[:1]) == ([{**r, "cycle": 1} for r in history[0]["log"]], [])

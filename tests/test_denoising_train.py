@@ -243,3 +243,35 @@ def test_full_size_optimizer_files_fit_the_repositorys_5_mb(tmp_path):
         path = T._optim_path(tmp_path / "run.pt", player)
         torch.save({"step": 1, "optimizers": {f"{player}_optimizer": opt.state_dict()}}, path)
         assert path.stat().st_size < 5_000_000, (player, path.stat().st_size)
+
+
+def test_a_warm_restart_keeps_the_whole_chain_of_runs(tmp_path, _train, cnn_checkpoint):
+    """cycle 1 -> warm restart -> fine-tune -> weights: the weights name both cycles, oldest first."""
+    cycle1 = T.load_state(cnn_checkpoint, with_optimizer=False)
+    _train(tmp_path, "cycle2.pt", steps=3, init_from=cnn_checkpoint)
+    cycle2 = T.load_state(tmp_path / "cycle2.pt", with_optimizer=False)
+    _train(tmp_path, "ft.pt", steps=1, init_from=tmp_path / "cycle2.pt")
+    T.export_weights(tmp_path / "ft.pt", tmp_path / "w.pt", command="pytest", bn_batches=0)
+    shipped = torch.load(tmp_path / "w.pt", map_location="cpu", weights_only=True)
+    history = T.run_history(shipped["pretrain"])
+    assert [h["checkpoint"] for h in history] == [str(cnn_checkpoint), str(tmp_path / "cycle2.pt")]
+    assert [h["steps"] for h in history] == [6, 3]
+    assert repr(history[0]["log"]) == repr(cycle1["log"]) and repr(history[1]["log"]) == repr(cycle2["log"])
+    assert T.run_history(None) == []
+
+
+def test_export_fills_in_the_chain_of_a_record_frozen_without_one(tmp_path, _train, cnn_checkpoint):
+    """Fine-tunes frozen before records had "earlier" get it from the checkpoint they name."""
+    _train(tmp_path, "cycle2.pt", steps=3, init_from=cnn_checkpoint)
+    _train(tmp_path, "ft.pt", steps=1, init_from=tmp_path / "cycle2.pt")
+    state = torch.load(tmp_path / "ft.pt", map_location="cpu", weights_only=True)
+    del state["pretrain"]["earlier"]  # as a record written before this field existed
+    torch.save(state, tmp_path / "ft.pt")
+    T.export_weights(tmp_path / "ft.pt", tmp_path / "w.pt", command="pytest", bn_batches=0)
+    shipped = torch.load(tmp_path / "w.pt", map_location="cpu", weights_only=True)
+    assert [h["steps"] for h in T.run_history(shipped["pretrain"])] == [6, 3]
+    # with the named checkpoint gone, the chain stops there instead of failing
+    (tmp_path / "cycle2.pt").rename(tmp_path / "moved.pt")
+    T.export_weights(tmp_path / "ft.pt", tmp_path / "w2.pt", command="pytest", bn_batches=0)
+    shipped = torch.load(tmp_path / "w2.pt", map_location="cpu", weights_only=True)
+    assert [h["steps"] for h in T.run_history(shipped["pretrain"])] == [3]

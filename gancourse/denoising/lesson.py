@@ -11,7 +11,7 @@ import numpy as np
 from .api import denoise
 from .images import add_noise, high_frequency_ratio, psnr, ssim
 
-__all__ = ["noise_models", "show_images", "compare_methods", "sigma_knob", "plot_learning_curve", "plot_tradeoff",
+__all__ = ["noise_models", "show_images", "compare_methods", "sigma_knob", "plot_learning_curve", "join_runs", "plot_runs", "plot_tradeoff",
            "label_groups", "run_cli", "results_table"]
 
 
@@ -151,6 +151,36 @@ def plot_learning_curve(log_rows, *, reference: dict[str, float] | None = None, 
     ax.set_ylabel("PSNR at σ = 25 (dB)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    return ax
+
+
+def join_runs(history: list[dict]) -> tuple[list[dict], list[int]]:
+    """One log from a chain of training cycles (:func:`~gancourse.denoising.train.run_history`).
+
+    Each cycle's rows get the steps and minutes of the cycles before it added, so that
+    ``step`` and ``minutes`` count from the very first step; each row also gets ``cycle``
+    (1, 2, ...). Returns the rows and the total step at which each later cycle began.
+    """
+    rows, starts, step0, minutes0 = [], [], 0, 0.0
+    for k, run in enumerate(history, start=1):
+        if k > 1:
+            starts.append(step0)
+        for r in run["log"]:
+            rows.append({**r, "cycle": k, "step": r["step"] + step0,
+                         **({"minutes": r["minutes"] + minutes0} if "minutes" in r else {})})
+        step0 += run["step"]
+        minutes0 += max((r["minutes"] for r in run["log"] if "minutes" in r), default=0.0)
+    return rows, starts
+
+
+def plot_runs(history: list[dict], *, reference: dict[str, float] | None = None, ax=None, label="validation"):
+    """:func:`plot_learning_curve` of a chain of training cycles against the total step, with
+    a dotted vertical line where each warm restart began."""
+    rows, starts = join_runs(history)
+    ax = plot_learning_curve(rows, reference=reference, ax=ax, label=label, x="step")
+    for k, step in enumerate(starts):
+        ax.axvline(step, ls=":", lw=1, color="grey", label="warm restart" if k == 0 else None)
+    ax.legend(fontsize=8)
     return ax
 
 

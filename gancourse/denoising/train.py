@@ -38,6 +38,7 @@ from ..gan import discriminator_loss, discriminator_step, generator_step, nonsat
 from ..runtime import pick_device, progress, save_checkpoint
 from ..wgan import critic_loss, generator_wasserstein_loss, penalty_hook
 from .images import (
+    _REPO,  # the repository root, where committed checkpoints' paths start
     BUNDLED_TRAINING_IMAGES,
     PatchSampler,
     bundled_image,
@@ -49,7 +50,7 @@ from .images import (
 from .networks import FFDNetDenoiser, PatchDiscriminator
 
 __all__ = ["DenoiserConfig", "OBJECTIVES", "pixel_loss", "train_denoiser", "validate", "load_training_images", "export_weights",
-           "load_state", "build_generator", "precise_bn", "pretrain_record", "PRECISE_BN_BATCHES"]
+           "load_state", "build_generator", "precise_bn", "pretrain_record", "run_history", "PRECISE_BN_BATCHES"]
 
 #: Batches that :func:`precise_bn` averages over, at each validation and at export.
 PRECISE_BN_BATCHES = 100
@@ -490,12 +491,51 @@ def pretrain_record(init_from: str | os.PathLike) -> dict | None:
     shipped weights file (its ``pretrain`` record is passed on, if it has one). Stored in the
     fine-tune's checkpoints and in its exported weights, so that the weights describe their
     start even after that run's checkpoint has moved on.
+
+    A warm restart (a run started with ``init_from`` another finished run) has a record of its
+    own start; it is kept under ``"earlier"``, so that the chain of records reaches back to the
+    run that started from random weights (``"earlier": None``). :func:`run_history` reads it.
     """
     obj = torch.load(init_from, map_location="cpu", weights_only=True)
     if isinstance(obj, dict) and "step" in obj and "log" in obj:  # a train-denoiser checkpoint
         return {"checkpoint": str(init_from), "objective": obj["config"]["objective"], "step": obj["step"],
-                "steps": obj["config"]["steps"], "log": list(obj["log"])}
+                "steps": obj["config"]["steps"], "log": list(obj["log"]), "earlier": obj.get("pretrain")}
     return obj.get("pretrain") if isinstance(obj, dict) else None
+
+
+def _with_earlier(record: dict | None) -> dict | None:
+    """``record`` with its ``"earlier"`` chain filled in where it was frozen without one.
+
+    Records made before ``"earlier"`` existed lack it; the checkpoint they name still holds
+    its own start record (a checkpoint's ``pretrain`` never changes as it trains on), so it
+    is read from there: relative to the working directory, else to the repository. Left
+    ``None`` when that checkpoint is gone.
+    """
+    if record is None:
+        return None
+    if "earlier" in record:
+        return {**record, "earlier": _with_earlier(record["earlier"])}
+    earlier = None
+    for path in (Path(record["checkpoint"]), _REPO / record["checkpoint"]):
+        if path.is_file():
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+            earlier = obj.get("pretrain") if isinstance(obj, dict) else None
+            break
+    return {**record, "earlier": _with_earlier(earlier)}
+
+
+def run_history(record: dict | None) -> list[dict]:
+    """The runs behind a :func:`pretrain_record`, oldest first: one record per training cycle.
+
+    For shipped weights made from a warm restart this is ``[first cycle, second cycle, ...]``;
+    each entry is the record itself (``checkpoint``, ``step``, ``steps``, ``log``), without
+    its ``"earlier"`` link.
+    """
+    chain = []
+    while record is not None:
+        chain.append({k: v for k, v in record.items() if k != "earlier"})
+        record = record.get("earlier")
+    return chain[::-1]
 
 
 def _generator_weights(path: str | os.PathLike) -> dict:
@@ -572,5 +612,5 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, com
     assert set(manifest) == set(_MANIFEST_KEYS)
     manifest.update(extra or {})
     _save(out, {"config": state["config"], "generator": weights, "manifest": manifest,
-                "log": state["log"], "pretrain": state.get("pretrain")})
+                "log": state["log"], "pretrain": _with_earlier(state.get("pretrain"))})
     return manifest
