@@ -31,8 +31,15 @@ def test_a_constant_image_stays_constant(method, sigma):
     out = denoise(flat, method, sigma=sigma)
     assert np.isfinite(out).all()
     # classical methods keep a constant exactly (BM3D to its transforms' rounding); a network only
-    # approximately: the shipped weights stay within 4 grey levels (1/64) of it
-    tol = 1 / 64 if method in LEARNED_METHODS else 1e-3 if method == "bm3d" else 1e-6
+    # approximately. The shipped cnn stays within 4 grey levels of it everywhere. The adversarial
+    # fine-tunes invent a faint grain on a flat image (measured: at most 3.1 grey levels for gan,
+    # 4.3 for wgan at sigma 25, standard deviation under 2), so they get 6; and every network
+    # keeps the level itself, its mean within 2 grey levels (wgan's: 1.3).
+    if method in LEARNED_METHODS:
+        assert abs(out.mean() - 0.4) < 2 / 255
+        tol = 4 / 255 if method == "cnn" else 6 / 255
+    else:
+        tol = 1e-3 if method == "bm3d" else 1e-6
     assert np.abs(out - 0.4).max() < tol
 
 
