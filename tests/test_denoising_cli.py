@@ -157,11 +157,15 @@ def test_train_denoiser_runs_and_resumes(files, capsys, monkeypatch):
     tiny = {"camera": bundled_image("camera")[:64, :64]}
     monkeypatch.setattr(train, "held_out_images", lambda: tiny)  # validate on one small crop
     monkeypatch.setattr(images, "HELD_OUT_IMAGES", ("camera",))
+    real_precise_bn = train.precise_bn  # 2 batches, not 100, for the logged re-estimated statistics
+    monkeypatch.setattr(train, "precise_bn", lambda g, s, *, batches=2, batch_size=32: real_precise_bn(
+        g, s, batches=2, batch_size=batch_size))
     folder = files["dir"] / "train"
     folder.mkdir()
     iio.imwrite(folder / "a.png", GREY)
     out = files["dir"] / "run.pt"
     assert run("train-denoiser", "--data", folder, "--steps", 2, "--out", out) == 0
-    assert "step 2/2" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "step 2/2" in printed and "min of training (wall clock;" in printed and "CPU min, all threads, since step 0" in printed
     assert run("train-denoiser", "--resume", out, "--out", out) == 0  # already finished: nothing to do
     assert "step 2/2" in capsys.readouterr().out

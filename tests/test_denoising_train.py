@@ -275,3 +275,35 @@ def test_export_fills_in_the_chain_of_a_record_frozen_without_one(tmp_path, _tra
     T.export_weights(tmp_path / "ft.pt", tmp_path / "w2.pt", command="pytest", bn_batches=0)
     shipped = torch.load(tmp_path / "w2.pt", map_location="cpu", weights_only=True)
     assert [h["steps"] for h in T.run_history(shipped["pretrain"])] == [3]
+
+
+def test_the_cpu_clock_ignores_a_pause_that_the_wall_clock_counts(tmp_path, _train, monkeypatch):
+    """A process stopped for 5 minutes in each step: ``minutes`` counts them, ``cpu_minutes`` does not."""
+    import time
+
+    real, calls = time.perf_counter, {"n": 0}
+
+    def paused_clock():  # every reading is 5 minutes after the one before: a stop between any two
+        calls["n"] += 1
+        return real() + 300.0 * calls["n"]
+
+    monkeypatch.setattr(T.time, "perf_counter", paused_clock)
+    state = _train(tmp_path, "p.pt", steps=4)
+    last = state["log"][-1]
+    assert last["minutes"] >= 20.0  # the wall clock took the pause
+    assert 0.0 < state["cpu_elapsed"] < 60.0 and last["cpu_minutes"] < 1.0  # the CPU clock: only the work
+    assert state["cpu_from"] == 0 and "cpu_from_step" not in last
+    manifest = T.export_weights(tmp_path / "p.pt", tmp_path / "w.pt", command="pytest", bn_batches=0)
+    assert manifest["cpu_minutes"] == round(state["cpu_elapsed"] / 60.0, 1)
+
+
+def test_a_run_resumed_from_a_checkpoint_without_the_cpu_clock_counts_from_there(tmp_path, _train):
+    _train(tmp_path, "old.pt", until_step=3)
+    state = torch.load(tmp_path / "old.pt", map_location="cpu", weights_only=True)
+    del state["cpu_elapsed"], state["cpu_from"]  # as checkpoints written before this clock
+    torch.save(state, tmp_path / "old.pt")
+    assert T.export_weights(tmp_path / "old.pt", tmp_path / "w.pt", command="pytest",
+                            bn_batches=0)["cpu_minutes"] is None
+    resumed = _train(tmp_path, "old.pt", resume=tmp_path / "old.pt")
+    assert resumed["step"] == 6 and resumed["cpu_from"] == 3 and resumed["cpu_elapsed"] > 0
+    assert resumed["log"][-1]["cpu_from_step"] == 3

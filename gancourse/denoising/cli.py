@@ -102,7 +102,8 @@ def _train(args) -> int:
                             init_from=args.init_from, device=args.device, log=args.log)
     last = result["log"][-1]
     print(f"step {result['step']}/{result['config']['steps']}: validation PSNR {last['val_psnr_25']:.2f} dB "
-          f"at sigma 25, {result['elapsed'] / 60:.1f} min of training; checkpoint {out}")
+          f"at sigma 25, {result['elapsed'] / 60:.1f} min of training (wall clock; "
+          f"{result['cpu_elapsed'] / 60:.1f} CPU min, all threads, since step {result['cpu_from']}); checkpoint {out}")
     return 0
 
 

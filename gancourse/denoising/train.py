@@ -276,6 +276,16 @@ def train_denoiser(
     -------
     dict
         The final checkpoint's contents.
+
+    Notes
+    -----
+    Two clocks are logged. ``minutes`` (checkpoint ``elapsed``) is wall time spent in training
+    steps, so it also counts any time the process was stopped (``kill -STOP``) or starved by
+    other work. ``cpu_minutes`` (``cpu_elapsed``) is the CPU time of the process over the
+    same steps, every thread summed (``time.process_time``): a stopped process adds none, so
+    it measures the work done; with ``t`` busy threads it runs about ``t`` times faster than
+    the wall clock. A run resumed from a checkpoint written before this clock existed counts
+    it from the resumed step on (``cpu_from_step``).
     """
     out = Path(out)
     dev = pick_device(device)
@@ -304,6 +314,7 @@ def train_denoiser(
         betas = (0.5, 0.999) if config.objective == "gan" else (0.0, 0.9)
         d_opt = torch.optim.Adam(discriminator.parameters(), lr=config.d_lr, betas=betas)
     step, elapsed, log_rows, d_warmed = 0, 0.0, [], 0
+    cpu_elapsed, cpu_from = 0.0, 0  # process CPU time over the training steps, and the step it counts from
     if state is not None:
         generator.load_state_dict(state["generator"])
         g_opt.load_state_dict(state["g_optimizer"])
@@ -315,6 +326,10 @@ def train_denoiser(
             d_opt.load_state_dict(state["d_optimizer"])
         step, elapsed, log_rows = state["step"], state["elapsed"], list(state["log"])
         d_warmed = state.get("d_warmed", 0)
+        if "cpu_elapsed" in state:
+            cpu_elapsed, cpu_from = state["cpu_elapsed"], state["cpu_from"]
+        else:  # a checkpoint from before the CPU clock: count from here
+            cpu_from = step
     validation = held_out_images() if validation is None else validation
     init_desc = state.get("init_from") if state is not None else (None if init_from is None else str(init_from))
     pretrain = state.get("pretrain") if state is not None else (None if init_from is None else pretrain_record(init_from))
@@ -336,7 +351,7 @@ def train_denoiser(
             "schedule": schedule.state_dict(), "sampler": sampler.state_dict(),
             "torch_rng": torch.get_rng_state(), "data": data_desc, "device": str(dev), "init_from": init_desc,
             "pretrain": pretrain, "torch": str(torch.__version__), "threads": torch.get_num_threads(),
-            "d_warmed": d_warmed,
+            "d_warmed": d_warmed, "cpu_elapsed": cpu_elapsed, "cpu_from": cpu_from,
         }
         _save(_optim_path(out), {"step": step, "optimizers": {"g_optimizer": g_opt.state_dict()}})
         if adversarial:
@@ -358,7 +373,8 @@ def train_denoiser(
         return {"grad_ratio_adv_pixel": float(f"{float(adv_grad.norm() / pixel_grad.norm()):.4g}")}
 
     def evaluate() -> None:
-        row = {"step": step, "minutes": round(elapsed / 60, 2), "lr": schedule.get_last_lr()[0],
+        row = {"step": step, "minutes": round(elapsed / 60, 2), "cpu_minutes": round(cpu_elapsed / 60, 2),
+               **({"cpu_from_step": cpu_from} if cpu_from else {}), "lr": schedule.get_last_lr()[0],
                "val_psnr_25": round(validate(generator, validation, 25.0), 3),
                # the same weights with batch-norm statistics re-estimated for them (precise_bn), on a copy
                # and from a private sampler, so that the run itself is unchanged
@@ -389,7 +405,7 @@ def train_denoiser(
     if adversarial and step == 0 and d_warmed < config.d_warmup:
         # the judge learns first, against the generator as it starts (which does not move), on
         # patches of its own, so that the fine-tune itself sees the same patches as the control
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         warm_patches = PatchSampler(images, patch=config.patch, sigma_range=(0.0, config.sigma_max),
                                     seed=config.seed + 2)
         for _ in progress(range(config.d_warmup), desc=f"{config.objective}: discriminator warm-up",
@@ -398,6 +414,7 @@ def train_denoiser(
             discriminator_step(discriminator, generator, clean, z, d_opt, d_loss, penalty=penalty)
         d_warmed = config.d_warmup
         elapsed += time.perf_counter() - t0
+        cpu_elapsed += time.process_time() - c0
         after = {"d_warmup": d_warmed,
                  "grad_ratio_adv_pixel_after_warmup": adversarial_gradients()["grad_ratio_adv_pixel"]}
         log_rows[-1] = {**log_rows[-1], **after}
@@ -407,7 +424,7 @@ def train_denoiser(
         checkpoint()
     last_eval = elapsed
     while step < config.steps:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         clean, z = batch()
 
         if adversarial:
@@ -422,6 +439,7 @@ def train_denoiser(
         patches_seen += config.batch_size
         recent = (recent + [g_out["extra"]])[-200:]
         elapsed += time.perf_counter() - t0
+        cpu_elapsed += time.process_time() - c0
         bar.update(1)
         if not math.isfinite(g_out["loss"]):
             checkpoint()
@@ -547,7 +565,8 @@ def _generator_weights(path: str | os.PathLike) -> dict:
 
 
 #: What :func:`export_weights` measures and records in every manifest.
-_MANIFEST_KEYS = ("objective", "command", "data", "steps", "schedule_steps", "wall_minutes", "device", "threads",
+_MANIFEST_KEYS = ("objective", "command", "data", "steps", "schedule_steps", "wall_minutes", "cpu_minutes", "device",
+                  "threads",
                   "torch", "init_from", "val_psnr_sigma25", "val_psnr_sigma25_logged", "batch_norm_statistics",
                   "patches_per_s", "val_images")
 
@@ -558,7 +577,7 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, com
     """Write the shipped weights file for a finished run: the generator and its manifest.
 
     The manifest records what made the weights: the command, the data, the steps and wall
-    time, the device and threads, and the validation PSNR (held-out photographs, σ = 25)
+    and CPU time, the device and threads, and the validation PSNR (held-out photographs, σ = 25)
     logged at the end. The generator is stored in float32 (about 2 MB), with the run's
     validation log and, for a fine-tune, :func:`pretrain_record` of the run it started from.
 
@@ -604,6 +623,9 @@ def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike, *, com
         "objective": state["config"]["objective"], "command": command, "data": state["data"],
         "steps": state["step"], "schedule_steps": state["config"]["steps"],
         "wall_minutes": round(state["elapsed"] / 60.0, 1), "device": state["device"],
+        # CPU time over the steps, all threads summed (None for runs from before that clock);
+        # "cpu_from_step" in the log says where a resumed old run started counting it
+        "cpu_minutes": round(state["cpu_elapsed"] / 60.0, 1) if "cpu_elapsed" in state else None,
         "threads": state.get("threads"), "torch": state["torch"], "init_from": state.get("init_from"),
         "val_psnr_sigma25": round(validate(generator, held_out_images(), 25.0), 3),
         "val_psnr_sigma25_logged": last["val_psnr_25"], "batch_norm_statistics": bn_note,
