@@ -566,8 +566,7 @@ def _generator_weights(path: str | os.PathLike) -> dict:
 
 #: What :func:`export_weights` measures and records in every manifest.
 _MANIFEST_KEYS = ("objective", "command", "data", "steps", "schedule_steps", "wall_minutes", "cpu_minutes", "device",
-                  "threads",
-                  "torch", "init_from", "val_psnr_sigma25", "val_psnr_sigma25_logged", "batch_norm_statistics",
+                  "threads", "torch", "init_from", "val_psnr_sigma25", "val_psnr_sigma25_logged", "batch_norm_statistics",
                   "patches_per_s", "val_images")
 
 
