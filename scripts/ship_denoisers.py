@@ -64,9 +64,18 @@ def fine_tune_command(path: Path) -> str:
 
 
 def long_run_command(long_run: Path) -> str:
-    """How the long run ``long_run`` was made: the first cycle, then a warm restart if it is one."""
+    """How the long run ``long_run`` was made: the first cycle, then each warm restart, oldest first.
+
+    A warm restart names the run it started from (``init_from``, as typed: relative to the
+    working directory or to the repository), whose own command comes before it.
+    """
     init_from = load_state(long_run, with_optimizer=False)["init_from"]
-    return LONG_RUN if init_from is None else f"{LONG_RUN}; then a warm restart: {fine_tune_command(long_run)}"
+    if init_from is None:
+        return LONG_RUN
+    earlier = Path(init_from)
+    if not earlier.is_file() and (ROOT / earlier).is_file():
+        earlier = ROOT / earlier
+    return f"{long_run_command(earlier)}; then a warm restart: {fine_tune_command(long_run)}"
 
 
 def main(argv=None) -> int:

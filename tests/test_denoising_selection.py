@@ -184,6 +184,19 @@ def test_ship_writes_the_control_and_the_chosen_fine_tunes_with_their_selection(
         assert shipped["config"]["objective"] == obj
 
 
+def test_the_command_names_every_cycle_of_the_long_run_oldest_first(tmp_path, ship, training, image_folder):
+    cycle2, cycle3 = tmp_path / "cycle2.pt", tmp_path / "cycle3.pt"
+    for out, start in ((cycle2, training / "cnn.pt"), (cycle3, cycle2)):
+        T.train_denoiser(T.DenoiserConfig(**TINY, steps=2, lr=3e-4), out, data=image_folder, progress_bar=False,
+                         validation=VAL, init_from=start)
+    assert ship.long_run_command(training / "cnn.pt") == ship.LONG_RUN
+    command = ship.long_run_command(cycle3)
+    restarts = command.split("; then a warm restart: ")
+    assert restarts[0] == ship.LONG_RUN and len(restarts) == 3
+    assert f"--init-from {training / 'cnn.pt'}" in restarts[1] and f"--out {cycle2}" in restarts[1]
+    assert f"--init-from {cycle2}" in restarts[2] and f"--out {cycle3}" in restarts[2]
+
+
 def test_ship_refuses_without_a_fine_tune_of_each_objective(tmp_path, ship, training):
     partial = tmp_path / "partial"
     partial.mkdir()
