@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from gancourse.denoising import selection  # noqa: E402
 from gancourse.denoising.api import WEIGHTS_DIR  # noqa: E402
 from gancourse.denoising.images import default_training_dir  # noqa: E402
-from gancourse.denoising.train import _save, export_weights, load_state  # noqa: E402
+from gancourse.denoising.train import _save, export_weights, find_checkpoint, load_state  # noqa: E402
 from gancourse.runtime import progress, set_threads  # noqa: E402
 
 #: How the long run was started (data/weights/cnn.pt's manifest since step 0) and finished.
@@ -72,9 +72,7 @@ def long_run_command(long_run: Path) -> str:
     init_from = load_state(long_run, with_optimizer=False)["init_from"]
     if init_from is None:
         return LONG_RUN
-    earlier = Path(init_from)
-    if not earlier.is_file() and (ROOT / earlier).is_file():
-        earlier = ROOT / earlier
+    earlier = find_checkpoint(init_from) or Path(init_from)  # a missing one: load_state says so
     return f"{long_run_command(earlier)}; then a warm restart: {fine_tune_command(long_run)}"
 
 

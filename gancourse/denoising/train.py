@@ -534,12 +534,20 @@ def _with_earlier(record: dict | None) -> dict | None:
     if "earlier" in record:
         return {**record, "earlier": _with_earlier(record["earlier"])}
     earlier = None
-    for path in (Path(record["checkpoint"]), _REPO / record["checkpoint"]):
-        if path.is_file():
-            obj = torch.load(path, map_location="cpu", weights_only=True)
-            earlier = obj.get("pretrain") if isinstance(obj, dict) else None
-            break
+    path = find_checkpoint(record["checkpoint"])
+    if path is not None:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+        earlier = obj.get("pretrain") if isinstance(obj, dict) else None
     return {**record, "earlier": _with_earlier(earlier)}
+
+
+def find_checkpoint(name: str | os.PathLike) -> Path | None:
+    """The file a recorded checkpoint path names: as typed (relative to the working directory),
+    else relative to the repository, where committed checkpoints' paths start; ``None`` if neither exists."""
+    for path in (Path(name), _REPO / name):
+        if path.is_file():
+            return path
+    return None
 
 
 def run_history(record: dict | None) -> list[dict]:
